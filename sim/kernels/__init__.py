@@ -1,0 +1,27 @@
+"""Numba kernels for the array populations (users, organisation and actor networks).
+
+Every kernel here takes arrays and scalars, holds no Python objects and draws no randomness
+of its own: uniforms come from :mod:`sim.kernels.rng`, a counter-based generator keyed by
+``(key, step, stream, index)``, so a kernel's output does not depend on the number of
+threads. Each public wrapper validates its inputs, allocates outputs and calls a private
+``@njit`` kernel; ``tests/naive.py`` holds a plain-Python reference for each.
+"""
+
+from sim.kernels.diffusion import (
+    bass_meanfield_step,
+    bass_network_step,
+    bass_step_probability,
+    spillover,
+)
+from sim.kernels.market import MarketResult, market_step
+from sim.kernels.rng import uniforms
+
+__all__ = [
+    "MarketResult",
+    "bass_meanfield_step",
+    "bass_network_step",
+    "bass_step_probability",
+    "market_step",
+    "spillover",
+    "uniforms",
+]
