@@ -47,8 +47,7 @@ def bass_step_probability(share: float, p: float, q: float, dt: float = 1.0) -> 
     if p <= 0.0:
         if q <= 0.0 or share <= 0.0:
             return 0.0
-        grown = share * math.exp(q * dt)
-        new = grown / (1.0 - share + grown)
+        new = share / (share + (1.0 - share) * math.exp(-q * dt))  # exp(+q dt) overflows
     else:
         a = (1.0 - share) / (1.0 + share * q / p)
         e = a * math.exp(-(p + q) * dt)
@@ -113,7 +112,8 @@ def _network_substep(old, new, indptr, indices, p, q, h, base, offset, partial):
             if hi > lo:
                 on = 0
                 for e in range(lo, hi):
-                    on += old[indices[e]]
+                    if old[indices[e]] != 0:  # an int count: a uint8 sum wraps without JIT
+                        on += 1
                 share = on / (hi - lo)
             prob = 1.0 - math.exp(-(p + q * share) * h)
             if uniform_at(base, np.uint64(offset + i)) < prob:

@@ -10,7 +10,8 @@ cost when she leaves a provider). Providers ``0 .. n_general - 1`` (the labs) se
 niche; the others serve the niche lists given in CSR form. With probability
 ``reconsider_prob`` a user redraws her choice from the logit probabilities
 ``exp(V_uj) / sum_k exp(V_uk)``; a user whose provider left the market (``redirect < 0``)
-always redraws. Her consumer surplus is the log-sum ``(log sum_k exp(V_uk) - V_u0) /
+or is not offered in her niche (e.g. an acquirer serving other niches) always redraws, with
+no switching cost. Her consumer surplus is the log-sum ``(log sum_k exp(V_uk) - V_u0) /
 alpha[u]`` in price units (McFadden 1981; Train 2009, ch. 3), zero for non-adopters.
 
 Invariants: every choice is -1 (outside) or a provider available in the user's niche;
@@ -67,6 +68,15 @@ def _market_kernel(
             m = niche[u]
             lo = niche_ptr[m]
             k = n_general + niche_ptr[m + 1] - lo
+            if cur >= n_general:  # a provider not offered in her niche counts as gone
+                held = False
+                for e in range(lo, niche_ptr[m + 1]):
+                    if niche_idx[e] == cur:
+                        held = True
+                        break
+                if not held:
+                    cur = -1
+                    forced = True
             sw = switch_cost[u] if cur >= 0 else 0.0
             v0 = outside_utility - (sw if cur >= 0 else 0.0)
             vmax = v0

@@ -1,0 +1,162 @@
+"""Hydra configuration for the command line: schema registration, composition, checks.
+
+This module (and the rest of :mod:`sim.cli`) is the only place that imports Hydra. The
+schema is the frozen dataclasses of :mod:`sim.params`, thawed for Hydra's ConfigStore so
+that overrides can be merged and type-checked. Composition errors are turned into one line
+naming the key, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from hydra import compose, initialize_config_dir
+from hydra.core.config_store import ConfigStore
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.errors import HydraException
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from sim.params import ConfigError, Params, validate
+
+SCHEMA = "aieco_schema"
+TYPE_WORDS = {"int": "an integer", "float": "a number", "bool": "true or false",
+              "str": "a string", "list[float]": "a list of numbers"}
+
+
+def config_dir() -> Path:
+    """The configs shipped in the package, or the repository's ``configs/`` in a checkout."""
+    shipped = Path(str(resources.files("sim"))) / "configs"
+    if (shipped / "config.yaml").exists():
+        return shipped
+    repo = Path(__file__).resolve().parents[2] / "configs"
+    if (repo / "config.yaml").exists():
+        return repo
+    raise FileNotFoundError("aieco configs not found: reinstall the package")
+
+
+def _thaw(node: DictConfig) -> DictConfig:
+    """Clear the read-only flags OmegaConf sets on frozen dataclasses."""
+    OmegaConf.set_readonly(node, None)
+    for key in node.keys():
+        child = node._get_node(key)
+        if isinstance(child, DictConfig):
+            _thaw(child)
+    return node
+
+
+def register_schema() -> None:
+    """Put the parameter schema into Hydra's ConfigStore (idempotent)."""
+    ConfigStore.instance().store(name=SCHEMA, node=_thaw(OmegaConf.structured(Params)))
+
+
+def groups() -> dict[str, list[str]]:
+    """Config groups and their options, read from the config folder."""
+    root = config_dir()
+    return {d.name: sorted(p.stem for p in d.glob("*.yaml"))
+            for d in sorted(root.iterdir()) if d.is_dir()}
+
+
+def params_from_cfg(cfg: DictConfig) -> Params:
+    """Build and validate :class:`Params` from a composed config."""
+    plain = OmegaConf.to_container(cfg, resolve=True)
+    assert isinstance(plain, dict)
+    plain.pop("hydra", None)
+    kwargs = {}
+    for f in dataclasses.fields(Params):
+        section = plain.get(f.name, {})
+        cls = f.default_factory  # type: ignore[misc]
+        kwargs[f.name] = cls(**section)
+    return validate(Params(**kwargs))
+
+
+def check_overrides(overrides: list[str]) -> None:
+    """Check override keys and group options before Hydra sees them (one-line errors)."""
+    options = groups()
+    fields = {f.name: {g.name: g for g in dataclasses.fields(f.default_factory())}  # type: ignore[misc]
+              for f in dataclasses.fields(Params)}
+    try:
+        parsed = OverridesParser.create().parse_overrides(overrides)
+    except HydraException as exc:
+        raise ConfigError("override", " ".join(overrides), _first_line(exc)) from None
+    for ov in parsed:
+        key = ov.key_or_group
+        if key.startswith("hydra") or key == "experiment" or ov.is_delete():
+            continue
+        value = ov.get_value_element_as_str() if not ov.is_sweep_override() else None
+        if key in options and "." not in key:
+            if value is not None and value not in options[key]:
+                raise ConfigError(key, value, "choose one of: " + ", ".join(options[key]))
+            continue
+        group, _, name = key.partition(".")
+        if group not in fields:
+            raise ConfigError(key, value, "unknown key; groups are: " + ", ".join(fields))
+        if name not in fields[group]:
+            raise ConfigError(key, value, f"unknown key in {group}; valid keys: "
+                              + ", ".join(fields[group]))
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def explain(exc: BaseException, overrides: list[str]) -> ConfigError:
+    """Turn a Hydra or OmegaConf composition error into a one-line :class:`ConfigError`."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, OmegaConfBaseException) and getattr(cause, "full_key", None):
+            key = str(cause.full_key)
+            value = next((o.split("=", 1)[1] for o in overrides
+                          if o.lstrip("+~").split("=", 1)[0] == key), None)
+            ref = getattr(cause, "ref_type", None)
+            want = _wanted(key) or (f"expected {ref.__name__}" if isinstance(ref, type) else "")
+            return ConfigError(key, value, want or _first_line(cause))
+        cause = cause.__cause__ or cause.__context__
+    return ConfigError("config", " ".join(overrides), _first_line(exc))
+
+
+def _wanted(key: str) -> str:
+    group, _, name = key.partition(".")
+    for f in dataclasses.fields(Params):
+        if f.name == group:
+            for g in dataclasses.fields(f.default_factory()):  # type: ignore[misc]
+                if g.name == name:
+                    return "expected " + TYPE_WORDS.get(str(g.type), str(g.type))
+    return ""
+
+
+def compose_params(overrides: list[str], config_name: str = "config") -> tuple[Params, DictConfig]:
+    """Compose the config with ``overrides`` and build validated parameters.
+
+    Raises
+    ------
+    ConfigError
+        With a one-line message, for any invalid key, option, type or value.
+    """
+    register_schema()
+    check_overrides(overrides)
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(version_base="1.3", config_dir=str(config_dir())):
+            cfg = compose(config_name, overrides=overrides)
+    except (HydraException, OmegaConfBaseException, ValueError) as exc:
+        raise explain(exc, overrides) from None
+    finally:
+        GlobalHydra.instance().clear()
+    try:
+        return params_from_cfg(cfg), cfg
+    except (OmegaConfBaseException, TypeError) as exc:
+        raise explain(exc, overrides) from None
+
+
+def to_yaml(cfg: Any) -> str:
+    """The resolved config without Hydra's own node, as YAML."""
+    plain = OmegaConf.to_container(cfg, resolve=True)
+    if isinstance(plain, dict):
+        plain.pop("hydra", None)
+    return OmegaConf.to_yaml(OmegaConf.create(plain))

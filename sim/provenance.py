@@ -1,0 +1,76 @@
+"""Provenance of a run: versions, commit, seed, config hash (the manifest).
+
+The manifest is what makes a results folder self-describing: analysis finds runs by their
+manifests, never by folder names.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sim.params import Params
+
+FORMAT_VERSION = 1
+PACKAGES = ("aieco", "mesa", "numpy", "numba", "scipy", "pandas", "pyarrow", "hydra-core",
+            "omegaconf", "seaborn")
+
+
+def config_hash(params: Params) -> str:
+    """SHA-256 of the canonical JSON of the parameters (sorted keys)."""
+    text = json.dumps(dataclasses.asdict(params), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def package_versions() -> dict[str, str]:
+    """Installed versions of the packages that shape results."""
+    out = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def git_commit() -> str | None:
+    """Commit of the source: recorded at build time, or read from a source checkout."""
+    info = Path(__file__).with_name("_build.json")
+    if info.exists():
+        return json.loads(info.read_text()).get("commit")
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent,
+                             capture_output=True, text=True, timeout=5, check=True)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=Path(__file__).parent, capture_output=True, text=True,
+                               timeout=5).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() + ("-dirty" if dirty else "")
+
+
+def manifest(params: Params, seed_seq: np.random.SeedSequence, wall_time: float) -> dict[str, Any]:
+    """The manifest of a finished run."""
+    entropy = seed_seq.entropy
+    return {
+        "format_version": FORMAT_VERSION,
+        "aieco_version": package_versions()["aieco"],
+        "git_commit": git_commit(),
+        "versions": package_versions(),
+        "seed": int(entropy) if isinstance(entropy, int) else None,
+        "spawn_key": list(seed_seq.spawn_key),
+        "config_hash": config_hash(params),
+        "scenario": {"openness": params.openness.name, "regulation": params.regulation.name,
+                     "jurisdictions": params.jurisdictions.name,
+                     "population": params.population.name},
+        "steps": params.run.steps,
+        "wall_time_s": round(wall_time, 3),
+    }

@@ -1,0 +1,199 @@
+"""Openness regimes: the release level each lab wants, step by step.
+
+A regime returns the *desired* release level of every lab; regulation then caps it
+(:meth:`sim.regimes.regulation.RegulationRegime.release_cap`) and the lab releases the
+smaller of the two. Licences are a property of the regime's parameters and act through
+:class:`Licence`: who may build on released weights, what commercial users pay, and how
+visible contributions are.
+
+References
+----------
+.. [1] Solaiman, I. (2023). The gradient of generative AI release. FAccT '23.
+.. [2] Lerner, J. & Tirole, J. (2002). Some simple economics of open source. Journal of
+   Industrial Economics 50(2), 197-234.
+.. [3] Mladenovic, A., Gidel, G. & Courville, A. (2026). On the strategic release of
+   open models (trailing labs open).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sim.regimes.base import OPENNESS, register
+from sim.regimes.release import Level
+
+if TYPE_CHECKING:
+    from sim.model import EcosystemModel
+    from sim.params import OpennessParams
+
+IntArray = NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Licence:
+    """What a licence on released weights does.
+
+    Attributes
+    ----------
+    commercial_fee : float
+        Share of a commercial builder's revenue owed to the licensor.
+    visibility : float
+        Visibility of a contribution (Lerner & Tirole's signalling incentive), relative
+        to a permissive licence.
+    restricted_niches : int
+        Every ``restricted_niches``-th niche may not build on the weights (0: none).
+    copyleft : bool
+        Derivatives must be shared back: builders' know-how flows back to the licensor.
+    """
+
+    commercial_fee: float = 0.0
+    visibility: float = 1.0
+    restricted_niches: int = 0
+    copyleft: bool = False
+
+
+def licence_for(params: OpennessParams) -> Licence:
+    """The :class:`Licence` the regime's ``licence`` parameter names."""
+    return {
+        "proprietary": Licence(visibility=0.0),
+        "permissive": Licence(),
+        "copyleft": Licence(visibility=1.2, copyleft=True),
+        "noncommercial": Licence(commercial_fee=params.commercial_fee, visibility=0.8),
+        "use_restricted": Licence(visibility=0.7, restricted_niches=5),
+    }[params.licence]
+
+
+class OpennessRegime:
+    """Base regime: every lab always wants ``params.release_level``."""
+
+    name: ClassVar[str] = ""
+    classifier: ClassVar[dict[str, object]] = {
+        "fixed_level": True, "conditional": False, "mandatory": False, "strategic": False}
+
+    def __init__(self, params: OpennessParams) -> None:
+        self.params = params
+        self.licence = licence_for(params)
+
+    def initial_levels(self, n_labs: int) -> IntArray:
+        """Release levels at t=0."""
+        return np.full(n_labs, self.params.release_level, dtype=np.int64)
+
+    def desired_levels(self, model: EcosystemModel) -> IntArray:
+        """The level each lab wants this step, before regulation caps it."""
+        return np.full(model.labs.n, self.params.release_level, dtype=np.int64)
+
+
+@register(OPENNESS, "closed")
+class Closed(OpennessRegime):
+    """Labs offer hosted products only: no API for builders, no weights."""
+
+
+@register(OPENNESS, "api_only")
+class ApiOnly(OpennessRegime):
+    """Labs sell API access; builders pay a per-use fee upstream."""
+
+
+@register(OPENNESS, "open_weights")
+class OpenWeights(OpennessRegime):
+    """Labs publish downloadable weights under the configured licence."""
+
+
+@register(OPENNESS, "fully_open")
+class FullyOpen(OpennessRegime):
+    """Labs publish weights, training data and code."""
+
+
+@register(OPENNESS, "dual_license")
+class DualLicense(OpennessRegime):
+    """Weights free for non-commercial use; commercial builders pay a share of revenue.
+
+    A share ``contributor_share`` of the fees reaches contributors (see
+    :func:`licence_for`, licence ``noncommercial``).
+    """
+
+
+@register(OPENNESS, "mandated_open")
+class MandatedOpen(OpennessRegime):
+    """Openness as an end: every lab must release at ``release_level`` or above, always.
+
+    Unlike :class:`Staged`, the mandate does not depend on any observed outcome.
+    """
+
+    classifier: ClassVar[dict[str, object]] = {**OpennessRegime.classifier, "mandatory": True}
+
+
+@register(OPENNESS, "staged")
+class Staged(OpennessRegime):
+    """Conditional release: API first, weights after ``probation`` clean quarters.
+
+    A quarter is clean when none of the lab's vulnerabilities was exploited and it had no
+    disaster; any incident restarts the probation.
+    """
+
+    classifier: ClassVar[dict[str, object]] = {**OpennessRegime.classifier,
+                                               "conditional": True}
+
+    def initial_levels(self, n_labs: int) -> IntArray:
+        """Every lab starts behind an API."""
+        return np.full(n_labs, min(self.params.release_level, Level.API), dtype=np.int64)
+
+    def desired_levels(self, model: EcosystemModel) -> IntArray:
+        """API until the probation is clean, then ``release_level``."""
+        ready = model.labs.clean_quarters >= self.params.probation
+        return np.where(ready, self.params.release_level,
+                        min(self.params.release_level, Level.API)).astype(np.int64)
+
+
+@register(OPENNESS, "endogenous")
+class Endogenous(OpennessRegime):
+    """Each lab chooses hosted, API or weights for profit and position.
+
+    The value of level ``l`` to lab ``i`` weighs revenue kept against community
+    contributions and the catch-up it hands rivals:
+
+    ``V_il = R_i (k_l + 0.1 a_l) + C min(g_i, 2) w_l - G lead_i w_l - L_l``
+
+    with ``R_i`` last quarter's revenue, ``k_l`` the revenue kept (``1 - cannibalisation``
+    for weights), ``a_l`` 1 for the API (builders' fees and lock-in) and 0 otherwise,
+    ``w_l`` 1 for weights and 0 otherwise, ``g_i`` the lab's gap to the frontier in OOM
+    (trailing labs gain most from a community), ``lead_i`` its lead over the next lab,
+    ``C = community_value``, ``G = rival_catch_up_cost`` and ``L_l`` the liability a lab
+    expects at level ``l`` (:meth:`sim.model.EcosystemModel.expected_liability_per_level`). Labs draw their level
+    from the logit ``exp(beta V_il)``. Leaders stay closed and trailers open, as in
+    Mladenovic, Gidel & Courville (2026).
+    """
+
+    classifier: ClassVar[dict[str, object]] = {**OpennessRegime.classifier,
+                                               "fixed_level": False, "strategic": True}
+    CHOICES = np.array([Level.HOSTED, Level.API, Level.WEIGHTS], dtype=np.int64)
+
+    def desired_levels(self, model: EcosystemModel) -> IntArray:
+        """Draw each lab's level from the release logit."""
+        labs, prm = model.labs, self.params
+        n = labs.n
+        if n == 0:
+            return np.zeros(0, dtype=np.int64)
+        cap = labs.capability
+        order = np.sort(cap)[::-1]
+        second = order[1] if n > 1 else order[0]
+        lead = np.where(cap >= order[0], cap - second, 0.0)
+        gap = order[0] - cap
+        weights = (self.CHOICES >= Level.WEIGHTS).astype(float)
+        kept = np.where(weights > 0, 1.0 - prm.cannibalisation, 1.0)
+        api = (self.CHOICES == Level.API).astype(float)
+        rev = labs.revenue[:, None]
+        liability = model.expected_liability_per_level()[None, self.CHOICES]
+        value = (rev * kept[None, :] + 0.1 * rev * api[None, :]
+                 + prm.community_value * np.minimum(gap, 2.0)[:, None] * weights[None, :]
+                 - prm.rival_catch_up_cost * lead[:, None] * weights[None, :]
+                 - liability)
+        logits = prm.choice_beta * (value - value.max(axis=1, keepdims=True))
+        prob = np.exp(logits)
+        prob /= prob.sum(axis=1, keepdims=True)
+        u = model.rng.random(n)
+        pick = (prob.cumsum(axis=1) < u[:, None]).sum(axis=1)
+        return self.CHOICES[np.minimum(pick, len(self.CHOICES) - 1)]

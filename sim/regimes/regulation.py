@@ -1,0 +1,196 @@
+"""Regulation regimes: the instruments governments apply to labs and misuse.
+
+Every hook returns one value per lab, computed from the regime's parameters and the
+*effective stringency* ``sigma`` of the government where the lab is located
+(:attr:`sim.agents.governments.Governments.effective`). A lab is *covered* by tiered rules
+when its capability exceeds ``compute_threshold`` (log10 FLOP). The instruments shared by
+all regimes (merger control, export controls, capacity programmes, enforcement against
+misuse, the adaptive rule) are plain parameters read by the mechanisms that use them.
+
+References
+----------
+.. [1] EU AI Act (Regulation 2024/1689), art. 51-55: systemic-risk threshold of 1e25 FLOP.
+.. [2] Shavell, S. (1980). Strict liability versus negligence. J. Legal Studies 9(1).
+.. [3] Han, T. A., Pereira, L. M., Lenaerts, T. & Santos, F. C. (2021). Mediating artificial
+   intelligence developments through negative and positive incentives. PLOS ONE.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sim.regimes.base import REGULATION, register
+from sim.regimes.release import Level
+
+if TYPE_CHECKING:
+    from sim.model import EcosystemModel
+    from sim.params import RegulationParams
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+
+#: a ban or a licence requirement binds where effective stringency reaches this level
+BINDING_STRINGENCY = 0.5
+
+
+class RegulationRegime:
+    """Base regime: laissez-faire. No caps, no costs, no liability, no inspections.
+
+    Misuse is still policed by ``enforcement`` (ordinary law enforcement) in every regime.
+    """
+
+    name: ClassVar[str] = ""
+    classifier: ClassVar[dict[str, bool]] = {
+        "disclosure": False, "tiered": False, "licensing": False, "liability": False,
+        "weight_ban": False}
+
+    def __init__(self, params: RegulationParams) -> None:
+        self.params = params
+
+    def covered(self, model: EcosystemModel) -> NDArray[np.bool_]:
+        """Labs above the compute threshold."""
+        return model.labs.capability > self.params.compute_threshold
+
+    def release_cap(self, model: EcosystemModel) -> I64:
+        """Highest release level each lab may use."""
+        return np.full(model.labs.n, Level.FULLY_OPEN, dtype=np.int64)
+
+    def capability_cap(self, model: EcosystemModel) -> F64:
+        """Highest capability each lab may train to (log10 FLOP)."""
+        return np.full(model.labs.n, np.inf)
+
+    def compliance_cost(self, model: EcosystemModel) -> F64:
+        """Cost of compliance for each lab this quarter (mu)."""
+        return np.zeros(model.labs.n)
+
+    def transparency_floor(self, model: EcosystemModel) -> F64:
+        """Minimum transparency each lab must disclose."""
+        return np.zeros(model.labs.n)
+
+    def inspection(self, model: EcosystemModel) -> F64:
+        """Chance that each lab, if racing unsafely, is caught this quarter."""
+        return np.zeros(model.labs.n)
+
+    def liability_share(self, model: EcosystemModel) -> F64:
+        """Share of traced harm each lab pays."""
+        return np.zeros(model.labs.n)
+
+    def _sigma(self, model: EcosystemModel) -> F64:
+        return model.governments.effective[model.labs.jurisdiction]
+
+
+@register(REGULATION, "laissez_faire")
+class LaissezFaire(RegulationRegime):
+    """No AI-specific rules."""
+
+
+@register(REGULATION, "transparency")
+class Transparency(RegulationRegime):
+    """Disclosure mandates: every lab discloses at least ``sigma * transparency_floor``.
+
+    Compliance costs ``sigma * compliance_cost`` per quarter.
+    """
+
+    classifier: ClassVar[dict[str, bool]] = {**RegulationRegime.classifier, "disclosure": True}
+
+    def transparency_floor(self, model: EcosystemModel) -> F64:
+        """Mandated disclosure, scaled by stringency."""
+        return np.clip(self._sigma(model) * self.params.transparency_floor, 0.0, 1.0)
+
+    def compliance_cost(self, model: EcosystemModel) -> F64:
+        """Reporting cost on every lab."""
+        return self._sigma(model) * self.params.compliance_cost
+
+
+@register(REGULATION, "risk_tiered")
+class RiskTiered(RegulationRegime):
+    """Rules above the compute threshold: pre-release audits and conditional release.
+
+    A covered lab may publish weights only after ``audits_required`` clean audits of its
+    current model (an audit is clean when it found nothing unpatched); otherwise it is held
+    at API level. Covered labs pay ``sigma * compliance_cost``, disclose at least
+    ``sigma * transparency_floor``, and an unsafe covered lab is caught with probability
+    ``min(1, sigma * inspection)`` each quarter and fined ``fine``.
+    """
+
+    classifier: ClassVar[dict[str, bool]] = {**RegulationRegime.classifier, "tiered": True,
+                                             "disclosure": True}
+
+    def release_cap(self, model: EcosystemModel) -> I64:
+        """Weights only for uncovered labs or covered labs with enough clean audits."""
+        audited = model.labs.clean_audits >= self.params.audits_required
+        binding = self.covered(model) & (self._sigma(model) > 0) & ~audited
+        return np.where(binding, Level.API, Level.FULLY_OPEN).astype(np.int64)
+
+    def compliance_cost(self, model: EcosystemModel) -> F64:
+        """Cost on covered labs."""
+        return self.covered(model) * self._sigma(model) * self.params.compliance_cost
+
+    def transparency_floor(self, model: EcosystemModel) -> F64:
+        """Disclosure on covered labs."""
+        floor = self._sigma(model) * self.params.transparency_floor
+        return np.clip(np.where(self.covered(model), floor, 0.0), 0.0, 1.0)
+
+    def inspection(self, model: EcosystemModel) -> F64:
+        """Inspections of covered labs."""
+        return np.clip(self.covered(model) * self._sigma(model) * self.params.inspection, 0, 1)
+
+
+@register(REGULATION, "licensing")
+class Licensing(RegulationRegime):
+    """A licence to train above the threshold, granted only to labs racing safely.
+
+    Where ``sigma`` binds (at least 0.5), a lab without a licence cannot train beyond
+    ``compute_threshold``; a licence costs ``sigma * licence_fee`` per quarter and is held
+    by labs whose strategy is safe. Licensed labs are inspected like risk-tiered ones.
+    """
+
+    classifier: ClassVar[dict[str, bool]] = {**RegulationRegime.classifier, "licensing": True}
+
+    def _binding(self, model: EcosystemModel) -> NDArray[np.bool_]:
+        return self._sigma(model) >= BINDING_STRINGENCY
+
+    def capability_cap(self, model: EcosystemModel) -> F64:
+        """Unlicensed labs stop at the threshold (or where they already are)."""
+        unlicensed = self._binding(model) & ~model.labs.safe
+        limit = np.maximum(self.params.compute_threshold, model.labs.capability)
+        return np.where(unlicensed, limit, np.inf)
+
+    def compliance_cost(self, model: EcosystemModel) -> F64:
+        """Licence fees of licensed, covered labs."""
+        holds = self._binding(model) & model.labs.safe & self.covered(model)
+        return holds * self._sigma(model) * self.params.licence_fee
+
+    def inspection(self, model: EcosystemModel) -> F64:
+        """Inspections of covered labs."""
+        return np.clip(self.covered(model) * self._sigma(model) * self.params.inspection, 0, 1)
+
+
+@register(REGULATION, "liability")
+class Liability(RegulationRegime):
+    """Providers pay ``sigma * liability_share`` of the harm traced to their models.
+
+    Harm from hosted and API models is always traced to the provider; harm from open
+    weights only with probability ``attribution_open`` (downloads leave no trail).
+    """
+
+    classifier: ClassVar[dict[str, bool]] = {**RegulationRegime.classifier, "liability": True}
+
+    def liability_share(self, model: EcosystemModel) -> F64:
+        """Share of traced harm each lab pays."""
+        return np.clip(self._sigma(model) * self.params.liability_share, 0.0, 1.0)
+
+
+@register(REGULATION, "open_weight_restriction")
+class OpenWeightRestriction(RegulationRegime):
+    """No downloadable weights above the compute threshold where the ban binds."""
+
+    classifier: ClassVar[dict[str, bool]] = {**RegulationRegime.classifier, "weight_ban": True}
+
+    def release_cap(self, model: EcosystemModel) -> I64:
+        """API at most for covered labs in jurisdictions where the ban binds."""
+        banned = self.covered(model) & (self._sigma(model) >= BINDING_STRINGENCY)
+        return np.where(banned, Level.API, Level.FULLY_OPEN).astype(np.int64)

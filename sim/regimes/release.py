@@ -1,0 +1,55 @@
+"""The release gradient and what each level gives to whom.
+
+Levels follow Solaiman (2023), "The gradient of generative AI release": internal only,
+hosted product, API, downloadable weights, fully open (weights, data and code). The table
+below is the one place where a level's consequences are written down; every mechanism
+reads it through these arrays, indexed by level.
+
+References
+----------
+.. [1] Solaiman, I. (2023). The gradient of generative AI release: methods and
+   considerations. FAccT '23.
+.. [2] Kapoor, S. et al. (2024). On the societal impact of open foundation models. ICML.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import numpy as np
+
+
+class Level(IntEnum):
+    """Release levels, ordered from closed to open."""
+
+    INTERNAL = 0
+    HOSTED = 1
+    API = 2
+    WEIGHTS = 3
+    FULLY_OPEN = 4
+
+
+LEVELS = tuple(Level)
+
+#: users can use the model (hosted product or better)
+SERVES_USERS = np.array([False, True, True, True, True])
+#: startups can build on it: 1 through a paid API, 2 by downloading weights
+BUILD_MODE = np.array([0, 0, 1, 2, 2], dtype=np.int8)
+#: access of auditors relative to weights (black-box access finds far less)
+AUDIT_ACCESS = np.array([0.02, 0.1, 0.3, 1.0, 1.2])
+#: access of attackers relative to weights
+ATTACK_ACCESS = np.array([0.0, 0.1, 0.3, 1.0, 1.0])
+#: how much of the artefact others can learn from (spill-over; distillation and leaks when closed)
+SPILL_OPENNESS = np.array([0.01, 0.02, 0.05, 0.5, 0.8])
+#: depth of use (adapt, inspect, run locally) that counts toward meaningful access
+DEPTH = np.array([0.0, 0.4, 0.6, 1.0, 1.0])
+#: openness, control and privacy a user values (utility scale factor)
+USER_OPENNESS = np.array([0.0, 0.0, 0.25, 0.75, 1.0])
+#: transparency a release adds by itself (model cards, weights, data)
+TRANSPARENCY_BONUS = np.array([0.0, 0.0, 0.1, 0.3, 0.6])
+#: misuse through the provider is monitored (hosted/API) or not (weights)
+MONITORED = np.array([True, True, True, False, False])
+#: community contributions are possible (weights), and visible (fully open)
+CONTRIBUTION_VISIBILITY = np.array([0.0, 0.0, 0.0, 0.7, 1.0])
+#: share of patches that reach deployed copies (downloaded weights are patched by few)
+PATCH_REACH = np.array([1.0, 1.0, 1.0, 0.5, 0.5])

@@ -1,0 +1,63 @@
+"""The end-user population: one row per user in plain arrays.
+
+Users belong to a niche and a jurisdiction, have adopted AI or not (Bass diffusion), hold
+one provider or none (``choice == -1``), and differ in price sensitivity ``alpha``
+(lognormal), taste for quality ``beta_q`` and for openness ``beta_o`` (normal, quality taste
+truncated at 0), switching cost (exponential) and capacity (compute and skills, beta
+distributed in [0, 1], raised by capacity programmes).
+
+Invariants: the number of users never changes; ``capacity`` stays in [0, 1]; ``choice`` is
+-1 for every non-adopter.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sim.networks import complete_graph, random_graph
+from sim.params import Params
+
+
+class UserPopulation:
+    """Arrays of the end-user population and its contact network."""
+
+    def __init__(self, params: Params, rng: np.random.Generator) -> None:
+        pop, mkt, dif, jur = params.population, params.market, params.diffusion, params.jurisdictions
+        n = pop.n_users
+        self.n = n
+        self.niche = rng.integers(0, pop.n_niches, size=n).astype(np.int32)
+        shares = np.asarray(jur.market_share, dtype=float)
+        self.jurisdiction = rng.choice(jur.n, size=n, p=shares / shares.sum()).astype(np.int32)
+        self.adopted = (rng.random(n) < mkt.initial_adoption).astype(np.uint8)
+        self.alpha = mkt.alpha_mean * np.exp(
+            mkt.alpha_sd * rng.standard_normal(n) - 0.5 * mkt.alpha_sd**2)
+        self.beta_q = np.maximum(0.0, mkt.beta_quality + mkt.beta_quality_sd * rng.standard_normal(n))
+        self.beta_o = mkt.openness_pref_mean + mkt.openness_pref_sd * rng.standard_normal(n)
+        self.switch_cost = rng.exponential(1.0, size=n) * mkt.switch_cost_mean
+        k = mkt.capacity_mean
+        if 0.0 < k < 1.0:
+            self.capacity = rng.beta(4.0 * k, 4.0 * (1.0 - k), size=n)
+        else:
+            self.capacity = np.full(n, k)
+        self.choice = np.full(n, -1, dtype=np.int32)
+        self.indptr: NDArray[np.int64] | None = None
+        self.indices: NDArray[np.int32] | None = None
+        if dif.variant == "network":
+            if dif.topology == "complete":
+                self.indptr, self.indices = complete_graph(n)
+            else:
+                self.indptr, self.indices = random_graph(n, dif.user_degree, rng)
+
+    def kernel_arrays(self) -> dict[str, NDArray]:
+        """The per-user arrays the market kernel reads and writes."""
+        return {"niche": self.niche, "adopted": self.adopted, "alpha": self.alpha,
+                "beta_q": self.beta_q, "beta_o": self.beta_o,
+                "switch_cost": self.switch_cost, "capacity": self.capacity,
+                "choice": self.choice}
+
+    def raise_capacity(self, per_niche: NDArray[np.float64], per_jurisdiction: NDArray[np.float64]) -> None:
+        """Capacity programmes: close a share of each user's gap to full capacity."""
+        rate = per_niche[self.niche] + per_jurisdiction[self.jurisdiction]
+        if np.any(rate > 0):
+            self.capacity += np.minimum(rate, 1.0) * (1.0 - self.capacity)
