@@ -268,11 +268,11 @@ class EcosystemModel(mesa.Model):
         front = lb.capability.max() if lb.n else 0.0
         serving = SERVES_USERS[lb.level]
         weights = st.mode[:size] == startups.WEIGHTS
-        quality = np.concatenate([np.where(serving, lb.capability - front, UNAVAILABLE),
-                                  st.quality[:size] - front])
+        quality = np.concatenate([lb.capability - front, st.quality[:size] - front])
         users_total = max(1, self.users.n)
         all_users = np.concatenate([lb.users, st.users[:size]])
         lognet = mkt.network_effect * np.log(all_users / users_total + 1e-3)
+        lognet[: lb.n] = np.where(serving, lognet[: lb.n], UNAVAILABLE)  # whatever the taste
         lab_redirect = np.where(serving, np.arange(lb.n), -1)
         acquirer = st.redirect[:size]
         if lb.n:

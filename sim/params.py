@@ -362,8 +362,10 @@ def _check_field(key: str, value: Any, f: dataclasses.Field) -> None:
     lo, hi = meta.get("lo"), meta.get("hi")
     if tp in ("int", "float") and (lo is not None or hi is not None):
         if (lo is not None and value < lo) or (hi is not None and value > hi):
-            kind = "a probability" if (lo, hi) == (0.0, 1.0) else "a value"
-            raise ConfigError(key, value, f"must be {kind} in [{lo:g}, {hi:g}]")
+            kind = ("a probability" if (lo, hi) == (0.0, 1.0)
+                    else "an integer" if tp == "int" else "a number")
+            fmt = (lambda b: f"{int(b)}") if tp == "int" else (lambda b: f"{b:g}")
+            raise ConfigError(key, value, f"must be {kind} in [{fmt(lo)}, {fmt(hi)}]")
     if meta.get("choices") and value not in meta["choices"]:
         raise ConfigError(key, value, "choose one of: " + ", ".join(meta["choices"]))
 

@@ -111,7 +111,7 @@ def explain(exc: BaseException, overrides: list[str]) -> ConfigError:
     while cause is not None:
         if isinstance(cause, OmegaConfBaseException) and getattr(cause, "full_key", None):
             key = str(cause.full_key)
-            value = next((o.split("=", 1)[1] for o in overrides
+            value = next((o.split("=", 1)[1] for o in reversed(overrides)
                           if o.lstrip("+~").split("=", 1)[0] == key), None)
             ref = getattr(cause, "ref_type", None)
             want = _wanted(key) or (f"expected {ref.__name__}" if isinstance(ref, type) else "")

@@ -9,10 +9,12 @@ and the outside option (no AI provider) at ``outside_utility`` (minus the same s
 cost when she leaves a provider). Providers ``0 .. n_general - 1`` (the labs) serve every
 niche; the others serve the niche lists given in CSR form. With probability
 ``reconsider_prob`` a user redraws her choice from the logit probabilities
-``exp(V_uj) / sum_k exp(V_uk)``; a user whose provider left the market (``redirect < 0``)
-or is not offered in her niche (e.g. an acquirer serving other niches) always redraws, with
-no switching cost. Her consumer surplus is the log-sum ``(log sum_k exp(V_uk) - V_u0) /
-alpha[u]`` in price units (McFadden 1981; Train 2009, ch. 3), zero for non-adopters.
+``exp(V_uj) / sum_k exp(V_uk)``. A user always redraws, with no switching cost, when she
+holds no provider (an adopter keeps looking), when her provider left the market
+(``redirect < 0``) or when it is not offered in her niche (e.g. an acquirer serving other
+niches). Her consumer surplus is the log-sum ``(log sum_k exp(V_uk) - outside_utility) /
+alpha[u]`` in price units (McFadden 1981; Train 2009, ch. 3), zero for non-adopters;
+switching costs are part of ``V``, so a locked-in user's surplus counts them.
 
 Invariants: every choice is -1 (outside) or a provider available in the user's niche;
 non-adopters hold -1; partial sums are per chunk of ``CHUNK`` users and are added in chunk
@@ -77,6 +79,8 @@ def _market_kernel(
                 if not held:
                     cur = -1
                     forced = True
+            if cur < 0:  # an adopter without a provider keeps looking every step
+                forced = True
             sw = switch_cost[u] if cur >= 0 else 0.0
             v0 = outside_utility - (sw if cur >= 0 else 0.0)
             vmax = v0
@@ -203,6 +207,6 @@ def market_step(
     return MarketResult(
         counts=_count(users["choice"], k_total),
         consumer_surplus=float(totals[0]),
-        access=int(round(totals[1])),
+        access=round(totals[1]),
         meaningful=float(totals[2]),
     )
