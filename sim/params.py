@@ -131,10 +131,12 @@ class LabParams:
                               doc="gap between the leading and the last lab at t=0")
     initial_cash: float = p(20.0, 0.0, 1e9, unit="mu", doc="cash of each lab at t=0")
     invest_share: float = p(0.4, **PROB, doc="share of cash invested in compute each quarter")
-    growth_rate: float = p(0.12, 0.0, 10.0, unit="log10 FLOP/quarter",
-                           doc="capability gain per unit log1p(investment / invest_scale)")
-    invest_scale: float = p(2.0, 1e-9, 1e9, unit="mu", doc="investment of diminishing returns")
-    compute_depreciation: float = p(0.08, **PROB, unit="1/quarter", doc="compute stock decay")
+    flop_per_mu: float = p(0.7, 1e-12, 1e12, unit="1e24 FLOP/mu",
+                           doc="effective training compute one mu buys at t=0")
+    hardware_progress: float = p(0.035, 0.0, 1.0, unit="OOM/quarter",
+                                 doc="growth of compute per mu (price-performance)")
+    compute_depreciation: float = p(0.1, **PROB, unit="1/quarter",
+                                    doc="obsolescence of the effective compute stock")
     fixed_cost: float = p(0.5, 0.0, 1e9, unit="mu/quarter", doc="running cost of a lab")
     contribution_gain: float = p(0.02, 0.0, 10.0, unit="log10 FLOP/quarter",
                                  doc="capability per unit log1p(community contributions)")

@@ -3,18 +3,22 @@
 Rules, applied to every lab at once each quarter (symbols are parameters in
 :class:`sim.params.LabParams` and :class:`sim.params.RaceParams`):
 
-* **Investment and growth.** A lab invests ``I = invest_share * max(cash, 0)`` in compute; a
-  safe lab spends ``safety_cost_share`` of it on safety. Own growth is
-  ``growth_rate * log1p(I_eff / invest_scale)`` OOM per quarter (diminishing returns),
-  times ``speed_factor`` for an unsafe lab (Han et al. 2020). To this it adds spill-over
-  from better-placed neighbours in the organisation network (open weights spill far more
-  than APIs; closed models leak slowly) and ``contribution_gain * log1p(C)`` from
-  community contributions ``C`` to its open model. Regulation may cap capability.
+* **Investment and growth.** Capability is ``24 + log10(E)`` with ``E`` the lab's effective
+  compute stock in units of 1e24 FLOP. A lab invests ``I = invest_share * max(cash, 0)``; a
+  safe lab spends ``safety_cost_share`` of it on safety, an unsafe lab gets ``speed_factor``
+  times more out of it (Han et al. 2020). The stock evolves as
+  ``E <- (1 - compute_depreciation) E + I_eff * flop_per_mu * 10^(hardware_progress t)``,
+  which gives diminishing returns to investment in log terms. Spill-over from better-placed
+  neighbours in the organisation network (open weights spill far more than APIs; closed
+  models leak slowly) and ``contribution_gain * log1p(C)`` from community contributions
+  ``C`` multiply ``E`` by ``10^gain`` (algorithmic progress). Capability never falls except
+  in a disaster; regulation may cap it.
 * **Vulnerabilities.** Growth of ``dc`` OOM brings ``Poisson(vulns_per_oom * dc)`` latent
   vulnerabilities; a new model version (every 0.3 OOM) needs new audits.
-* **Release.** The openness regime's desired level, capped by regulation.
+* **Release.** The openness regime's desired level, capped by regulation, never below the
+  regime's legal floor (a mandate).
 * **Price.** The logit-Bertrand markup ``p = mc + 1 / (alpha_mean * (1 - s))`` with ``s``
-  last quarter's user share (Berry 1994).
+  last quarter's share of all users, the outside option included (Berry 1994).
 * **Safety race.** An unsafe lab suffers a disaster with probability ``disaster_risk`` per
   quarter. Strategies spread by pairwise comparison: a random lab A meets a random lab B
   and copies B's strategy with probability ``1 / (1 + exp(-beta (pi_B - pi_A)))``, or
@@ -48,6 +52,7 @@ if TYPE_CHECKING:
     from sim.params import Params
 
 VERSION_STEP = 0.3  # OOM of growth that makes a new model version (audits start again)
+COMPUTE_UNIT = 24.0  # compute stocks are in units of 10^24 FLOP
 
 
 class LabStore:
@@ -60,7 +65,7 @@ class LabStore:
         offsets = np.linspace(0.0, lab.initial_spread, n) if n > 1 else np.zeros(n)
         self.capability = lab.initial_frontier - offsets
         self.version_capability = self.capability.copy()
-        self.compute = np.full(n, lab.initial_cash * lab.invest_share)
+        self.compute = 10.0 ** (self.capability - COMPUTE_UNIT)
         self.cash = np.full(n, lab.initial_cash)
         self.price = np.full(n, params.market.marginal_cost + 1.0 / params.market.alpha_mean)
         shares = np.asarray(jur.market_share, dtype=float)
@@ -96,26 +101,33 @@ class Lab(ArrayAgent):
 
 
 def invest_and_grow(model: EcosystemModel) -> None:
-    """Investment, own growth, spill-over, contributions, caps and new vulnerabilities."""
+    """Investment, compute stock, spill-over, contributions, caps and new vulnerabilities."""
     labs, lp, race = model.labs, model.params.labs, model.params.race
     if labs.n == 0:
         return
     invest = lp.invest_share * np.maximum(labs.cash, 0.0)
-    effective = invest * np.where(labs.safe, 1.0 - race.safety_cost_share, 1.0)
-    own = lp.growth_rate * np.log1p(effective / lp.invest_scale)
-    own *= np.where(labs.safe, 1.0, race.speed_factor)
+    effective = invest * np.where(labs.safe, 1.0 - race.safety_cost_share, race.speed_factor)
+    flop = effective * flop_per_mu(model)
     spill = model.params.diffusion.lab_spillover * model.org_spillover()[: labs.n]
-    gain = own + spill + lp.contribution_gain * np.log1p(labs.contributions)
-    cap = model.regulation.capability_cap(model)
-    new = np.minimum(labs.capability + gain, np.maximum(cap, labs.capability))
+    algorithmic = spill + lp.contribution_gain * np.log1p(labs.contributions)
+    stock = (labs.compute * (1.0 - lp.compute_depreciation) + flop) * 10.0 ** algorithmic
+    limit = np.maximum(model.regulation.capability_cap(model), labs.capability)
+    stock = np.minimum(stock, 10.0 ** (np.minimum(limit, 300.0) - COMPUTE_UNIT))
+    labs.compute = stock
+    new = np.maximum(labs.capability, COMPUTE_UNIT + np.log10(np.maximum(stock, 1e-300)))
     growth = new - labs.capability
     labs.capability = new
     labs.cash = labs.cash - invest
-    labs.compute = labs.compute * (1.0 - lp.compute_depreciation) + invest
     labs.latent_vulns += model.rng.poisson(lp.vulns_per_oom * growth)
     new_version = labs.capability - labs.version_capability >= VERSION_STEP
     labs.version_capability = np.where(new_version, labs.capability, labs.version_capability)
     labs.clean_audits[new_version] = 0
+
+
+def flop_per_mu(model: EcosystemModel) -> float:
+    """Effective compute (1e24 FLOP) one mu buys this quarter."""
+    lp = model.params.labs
+    return lp.flop_per_mu * 10.0 ** (lp.hardware_progress * model.steps)
 
 
 def decide_release(model: EcosystemModel) -> None:
@@ -124,7 +136,8 @@ def decide_release(model: EcosystemModel) -> None:
     if labs.n == 0:
         return
     desired = model.openness.desired_levels(model)
-    labs.level = np.minimum(desired, model.regulation.release_cap(model))
+    capped = np.minimum(desired, model.regulation.release_cap(model))
+    labs.level = np.maximum(capped, model.openness.floor_levels(model))
     own = model.params.labs.transparency_base + TRANSPARENCY_BONUS[labs.level]
     own = own - 0.1 * ~labs.safe
     floor = model.regulation.transparency_floor(model)
@@ -132,14 +145,17 @@ def decide_release(model: EcosystemModel) -> None:
 
 
 def set_prices(model: EcosystemModel) -> None:
-    """Logit-Bertrand markup over marginal cost."""
+    """Logit-Bertrand markup over marginal cost, on last quarter's share of all users."""
     labs, mkt = model.labs, model.params.market
-    labs.price = mkt.marginal_cost + markup(labs.share, mkt.alpha_mean)
+    labs.price = mkt.marginal_cost + markup(labs.users / max(1, model.users.n), mkt.alpha_mean)
 
 
 def markup(share: NDArray[np.float64], alpha: float) -> NDArray[np.float64]:
-    """Single-product logit markup ``1 / (alpha (1 - s))``, with ``s`` kept below 0.95."""
-    return 1.0 / (alpha * (1.0 - np.minimum(share, 0.95)))
+    """Single-product logit markup ``1 / (alpha (1 - s))``, with ``s`` kept below 0.9.
+
+    ``s`` is the share of all users, the outside option included (Berry 1994).
+    """
+    return 1.0 / (alpha * (1.0 - np.minimum(share, 0.9)))
 
 
 def race_step(model: EcosystemModel) -> int:
@@ -151,6 +167,7 @@ def race_step(model: EcosystemModel) -> int:
     unsafe = ~labs.safe
     disaster = unsafe & (rng.random(labs.n) < race.disaster_risk)
     labs.capability = labs.capability - race.disaster_setback * disaster
+    labs.compute = labs.compute * 10.0 ** (-race.disaster_setback * disaster)
     labs.cash = np.where(disaster, labs.cash * 0.5, labs.cash)
     labs.incidents += disaster
     labs.harm_traced += race.disaster_harm * disaster

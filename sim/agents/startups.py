@@ -29,7 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.agents.base import ArrayAgent, Column
-from sim.agents.labs import logit_draw, markup
+from sim.agents.labs import flop_per_mu, logit_draw, markup
 from sim.regimes.release import BUILD_MODE
 
 if TYPE_CHECKING:
@@ -150,7 +150,7 @@ def enter(model: EcosystemModel, k: int | None = None) -> int:
     st.fee_share[rows] = np.where(mode == WEIGHTS, fee_w[np.arange(len(rows)), base],
                                   sp.api_fee_share)
     st.cash[rows] = sp.initial_cash - sp.adaptation_cost * (mode == WEIGHTS)
-    st.compute[rows] = sp.adaptation_cost * (mode == WEIGHTS)
+    st.compute[rows] = sp.adaptation_cost * (mode == WEIGHTS) * flop_per_mu(model)
     st.born[rows] = model.steps
     st.users[rows], st.share[rows], st.revenue[rows] = 0, 0.0, 0.0
     model.on_startups_created(rows)
@@ -167,7 +167,7 @@ def update_quality_and_prices(model: EcosystemModel) -> None:
     st.skill[live] += model.params.diffusion.startup_spillover * spill
     bonus = np.where(st.mode[live] == WEIGHTS, sp.fine_tune_bonus, sp.api_bonus)
     st.quality[live] = model.labs.capability[st.base[live]] + bonus + st.skill[live]
-    gross = mkt.marginal_cost + markup(st.share[live], mkt.alpha_mean)
+    gross = mkt.marginal_cost + markup(st.users[live] / max(1, model.users.n), mkt.alpha_mean)
     st.price[live] = gross / (1.0 - np.minimum(st.fee_share[live], 0.99))
 
 

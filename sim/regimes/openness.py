@@ -2,7 +2,8 @@
 
 A regime returns the *desired* release level of every lab; regulation then caps it
 (:meth:`sim.regimes.regulation.RegulationRegime.release_cap`) and the lab releases the
-smaller of the two. Licences are a property of the regime's parameters and act through
+smaller of the two, but never less than the regime's legal floor
+(:meth:`OpennessRegime.floor_levels`, non-zero only for a mandate). Licences are a property of the regime's parameters and act through
 :class:`Licence`: who may build on released weights, what commercial users pay, and how
 visible contributions are.
 
@@ -86,6 +87,10 @@ class OpennessRegime:
         """The level each lab wants this step, before regulation caps it."""
         return np.full(model.labs.n, self.params.release_level, dtype=np.int64)
 
+    def floor_levels(self, model: EcosystemModel) -> IntArray:
+        """A legal minimum level that overrides regulatory caps (none by default)."""
+        return np.zeros(model.labs.n, dtype=np.int64)
+
 
 @register(OPENNESS, "closed")
 class Closed(OpennessRegime):
@@ -118,12 +123,18 @@ class DualLicense(OpennessRegime):
 
 @register(OPENNESS, "mandated_open")
 class MandatedOpen(OpennessRegime):
-    """Openness as an end: every lab must release at ``release_level`` or above, always.
+    """Openness as an end: every lab must release at ``release_level``, unconditionally.
 
-    Unlike :class:`Staged`, the mandate does not depend on any observed outcome.
+    The mandate is a legal floor: it overrides conditional gates of regulation (pre-release
+    audits, weight bans), and it never depends on observed outcomes, unlike
+    :class:`Staged`. Where regulation caps nothing it behaves like :class:`OpenWeights`.
     """
 
     classifier: ClassVar[dict[str, object]] = {**OpennessRegime.classifier, "mandatory": True}
+
+    def floor_levels(self, model: EcosystemModel) -> IntArray:
+        """Every lab at ``release_level`` at least."""
+        return np.full(model.labs.n, self.params.release_level, dtype=np.int64)
 
 
 @register(OPENNESS, "staged")
