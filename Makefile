@@ -34,7 +34,7 @@ install-dev: $(DEVDEPS)
 	$(BIN)/pip install -q --no-deps --no-build-isolation --force-reinstall .
 
 run: install
-	$(BIN)/aieco compare --out $(OUT)
+	$(BIN)/aieco compare --out $(OUT) run.progress=false
 
 test: install-dev
 	$(BIN)/pytest -m "not slow" -n 2 $(PYTEST_ARGS)

@@ -17,6 +17,7 @@ from sim.params import ConfigError
 
 COMMANDS: dict[str, str] = {
     "run": "run one scenario: aieco run [group=option ...] [group.key=value ...]",
+    "compare": "one scenario under several openness regimes, side by side",
 }
 
 
@@ -49,7 +50,7 @@ def main(argv: list[str] | None = None) -> None:
     if argv[0] == "--version":
         parser.parse_args(["--version"])
     command, rest = argv[0], argv[1:]
-    handlers: dict[str, Callable[[list[str]], None]] = {"run": _run}
+    handlers: dict[str, Callable[[list[str]], None]] = {"run": _run, "compare": _compare}
     if command not in handlers:
         close = difflib.get_close_matches(command, list(handlers), n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
@@ -64,3 +65,9 @@ def _run(args: list[str]) -> None:
     from sim.cli.run import run_command
 
     run_command(args)
+
+
+def _compare(args: list[str]) -> None:
+    from sim.cli.compare import compare_command
+
+    compare_command(args)

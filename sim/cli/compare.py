@@ -1,0 +1,60 @@
+"""``aieco compare``: the same scenario under several openness regimes, side by side."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+DEFAULT_REGIMES = ("closed", "api_only", "staged", "open_weights", "endogenous")
+COLUMNS = (("hhi", "final"), ("cr4", "final"), ("hhi_upstream", "final"),
+           ("frontier_capability", "final"), ("open_frontier_gap", "final"),
+           ("startups_alive", "final"), ("access_share", "final"),
+           ("meaningful_access", "final"), ("trust", "final"), ("harm", "mean"),
+           ("misuse_attempts", "mean"), ("welfare", "final"), ("safe_share", "final"))
+
+
+def compare_command(args: list[str]) -> None:
+    """Run each openness regime with the same overrides and print a comparison table."""
+    from sim.cli.config import compose_params, groups, to_yaml
+    from sim.io import write_run
+    from sim.params import ConfigError
+    from sim.runner import run
+
+    parser = argparse.ArgumentParser(
+        prog="aieco compare",
+        description="Run one scenario under several openness regimes and compare outcomes.")
+    parser.add_argument("--out", default="outputs/compare", help="folder for the run folders")
+    parser.add_argument("--openness", default=",".join(DEFAULT_REGIMES),
+                        help="comma-separated openness options (default: %(default)s)")
+    parser.add_argument("overrides", nargs="*", help="overrides applied to every run")
+    ns = parser.parse_args(args)
+    regimes = [r for r in ns.openness.split(",") if r]
+    for r in regimes:
+        if r not in groups()["openness"]:
+            raise ConfigError("--openness", r, "choose from: " + ", ".join(groups()["openness"]))
+    composed = [compose_params([*ns.overrides, f"openness={r}"]) for r in regimes]
+    out = Path(ns.out)
+    finals = {}
+    for regime, (params, cfg) in zip(regimes, composed, strict=True):
+        print(f"running {regime} ...", file=sys.stderr, flush=True)
+        results = run(params)
+        write_run(out / regime, results, to_yaml(cfg))
+        m = results.metrics
+        finals[regime] = {k: (m[k].mean() if how == "mean" else m[k].iloc[-1])
+                          for k, how in COLUMNS} if not m.empty else {}
+    print(table(finals))
+    print(f"results: {out}/<regime>/ (metrics.parquet, agents.parquet, config.yaml, manifest.json)")
+
+
+def table(finals: dict[str, dict[str, float]]) -> str:
+    """Outcomes as rows, regimes as columns."""
+    names = list(finals)
+    width = max(12, *(len(n) for n in names))
+    lines = ["outcome (final; harm and misuse: run mean)".ljust(44)
+             + "".join(n.rjust(width + 1) for n in names)]
+    for key, how in COLUMNS:
+        label = f"{key} ({how})" if how == "mean" else key
+        cells = "".join(f"{finals[n].get(key, float('nan')):{width + 1}.4g}" for n in names)
+        lines.append(label.ljust(44) + cells)
+    return "\n".join(lines)
