@@ -53,7 +53,10 @@ def write_parquet(df: pd.DataFrame, path: Path) -> None:
 
 def write_text(text: str, path: Path) -> None:
     """Write text atomically."""
-    atomic_write(path, lambda tmp: tmp.write_text(text))
+    def write(tmp: Path) -> None:
+        tmp.write_text(text)
+
+    atomic_write(path, write)
 
 
 def write_run(out_dir: Path, results: Results, config_yaml: str,

@@ -185,7 +185,8 @@ AGENT_COLUMNS = ("step", "agent_type", "agent_id", "jurisdiction", "capability",
 
 def agent_snapshot(model: EcosystemModel) -> dict[str, NDArray]:
     """Per-agent state at this step, one row per agent (NaN or -1 where not applicable)."""
-    lb, st, cs, mal, gov = model.labs, model.startups, model.civil, model.malicious, model.governments
+    lb, st, cs = model.labs, model.startups, model.civil
+    mal, gov = model.malicious, model.governments
     live = st.live()
     parts = [
         ("lab", lb.n, lb.jurisdiction, lb.capability, lb.cash, lb.level, lb.safe.astype(np.int8),

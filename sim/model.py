@@ -105,7 +105,8 @@ class EcosystemModel(mesa.Model):
     # -- construction -------------------------------------------------------------------
     def _create_agents(self) -> None:
         self.agent_ids: dict[str, NDArray[np.int64]] = {}
-        for kind, cls, n in (("lab", Lab, self.labs.n), ("government", Government, self.governments.n),
+        for kind, cls, n in (("lab", Lab, self.labs.n),
+                             ("government", Government, self.governments.n),
                              ("civil_society", CivilSocietyOrg, self.civil.n),
                              ("malicious", MaliciousActor, self.malicious.n)):
             self.agent_ids[kind] = np.fromiter(

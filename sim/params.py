@@ -54,9 +54,6 @@ def p(default: Any, lo: float | None = None, hi: float | None = None, *, unit: s
     return field(default=default, metadata=meta)
 
 
-PROB = {"lo": 0.0, "hi": 1.0}
-
-
 @dataclass(frozen=True)
 class PopulationParams:
     """How many of each entity the model holds."""
@@ -77,7 +74,7 @@ class MarketParams:
 
     market_size: float = p(100.0, 0.0, 1e9, unit="mu/quarter",
                            doc="revenue if every user paid a price of 1")
-    reconsider_prob: float = p(0.1, **PROB, doc="share of users redrawing their choice each step")
+    reconsider_prob: float = p(0.1, 0.0, 1.0, doc="share of users redrawing their choice each step")
     outside_utility: float = p(0.0, -100.0, 100.0, unit="utils", doc="utility of no provider")
     alpha_mean: float = p(1.0, 1e-6, 1e6, unit="utils/price", doc="mean price sensitivity")
     alpha_sd: float = p(0.5, 0.0, 5.0, doc="log-sd of price sensitivity (lognormal)")
@@ -91,8 +88,8 @@ class MarketParams:
     network_effect: float = p(0.2, 0.0, 10.0, unit="utils/log share",
                               doc="utility per unit log market share of a provider")
     marginal_cost: float = p(0.2, 0.0, 1e6, unit="price", doc="serving cost per user-quarter")
-    initial_adoption: float = p(0.05, **PROB, doc="share of users adopted at t=0")
-    capacity_mean: float = p(0.4, **PROB, doc="mean user capacity (compute and skills)")
+    initial_adoption: float = p(0.05, 0.0, 1.0, doc="share of users adopted at t=0")
+    capacity_mean: float = p(0.4, 0.0, 1.0, doc="mean user capacity (compute and skills)")
 
 
 @dataclass(frozen=True)
@@ -130,22 +127,22 @@ class LabParams:
     initial_spread: float = p(1.0, 0.0, 10.0, unit="log10 FLOP",
                               doc="gap between the leading and the last lab at t=0")
     initial_cash: float = p(20.0, 0.0, 1e9, unit="mu", doc="cash of each lab at t=0")
-    invest_share: float = p(0.4, **PROB, doc="share of cash invested in compute each quarter")
+    invest_share: float = p(0.4, 0.0, 1.0, doc="share of cash invested in compute each quarter")
     flop_per_mu: float = p(0.7, 1e-12, 1e12, unit="1e24 FLOP/mu",
                            doc="effective training compute one mu buys at t=0")
     hardware_progress: float = p(0.035, 0.0, 1.0, unit="OOM/quarter",
                                  doc="growth of compute per mu (price-performance)")
-    compute_depreciation: float = p(0.1, **PROB, unit="1/quarter",
+    compute_depreciation: float = p(0.1, 0.0, 1.0, unit="1/quarter",
                                     doc="obsolescence of the effective compute stock")
     fixed_cost: float = p(0.5, 0.0, 1e9, unit="mu/quarter", doc="running cost of a lab")
     contribution_gain: float = p(0.02, 0.0, 10.0, unit="log10 FLOP/quarter",
                                  doc="capability per unit log1p(community contributions)")
     vulns_per_oom: float = p(20.0, 0.0, 1e6, unit="vulnerabilities/OOM",
                              doc="latent vulnerabilities per order of magnitude of growth")
-    transparency_base: float = p(0.3, **PROB, doc="transparency of a lab before mandates")
-    relocation_prob: float = p(0.02, **PROB, unit="1/quarter",
+    transparency_base: float = p(0.3, 0.0, 1.0, doc="transparency of a lab before mandates")
+    relocation_prob: float = p(0.02, 0.0, 1.0, unit="1/quarter",
                                doc="chance a lab reconsiders its jurisdiction")
-    acquisition_prob: float = p(0.1, **PROB, unit="1/quarter",
+    acquisition_prob: float = p(0.1, 0.0, 1.0, unit="1/quarter",
                                 doc="chance a lab with spare cash tries an acquisition")
     acquisition_cash: float = p(5.0, 0.0, 1e9, unit="mu", doc="cash a lab keeps before buying")
 
@@ -157,18 +154,19 @@ class RaceParams:
     payoff: str = p("market", choices=("market", "han"),
                     doc="imitation payoffs: market profits, or the DSAIR long-run matrix")
     speed_factor: float = p(1.5, 1.0, 100.0, doc="s: growth multiplier of unsafe labs")
-    disaster_risk: float = p(0.01, **PROB, doc="p_r: disaster probability of an unsafe lab")
+    disaster_risk: float = p(0.01, 0.0, 1.0, doc="p_r: disaster probability of an unsafe lab")
     prize: float = p(10000.0, 0.0, 1e12, doc="B: prize of winning the race (han payoff)")
     benefit: float = p(4.0, 0.0, 1e9, doc="b: per-round benefit of leading (han payoff)")
     safety_cost: float = p(1.0, 0.0, 1e9, doc="c: per-round cost of safety (han payoff)")
     rounds: float = p(100.0, 1.0, 1e9, doc="W: rounds to win when all are safe (han payoff)")
-    safety_cost_share: float = p(0.1, **PROB,
+    safety_cost_share: float = p(0.1, 0.0, 1.0,
                                  doc="share of investment a safe lab spends on safety (market)")
-    initial_safe_share: float = p(0.5, **PROB, doc="share of labs racing safely at t=0")
+    initial_safe_share: float = p(0.5, 0.0, 1.0,
+                                  doc="share of labs racing safely at t=0 (rounded to a count)")
     imitation_events: int = p(1, 0, 10_000, unit="events/quarter",
                               doc="pairwise-comparison updates per quarter")
     selection_intensity: float = p(1.0, 0.0, 1e6, doc="beta of the Fermi rule")
-    mutation: float = p(0.01, **PROB, doc="chance an update explores a random strategy")
+    mutation: float = p(0.01, 0.0, 1.0, doc="chance an update explores a random strategy")
     disaster_harm: float = p(50.0, 0.0, 1e12, unit="harm units", doc="harm of one disaster")
     disaster_setback: float = p(0.5, 0.0, 10.0, unit="log10 FLOP",
                                 doc="capability a lab loses in a disaster")
@@ -184,7 +182,7 @@ class StartupParams:
     initial_cash: float = p(1.0, 0.0, 1e9, unit="mu", doc="cash of an entrant")
     fixed_cost: float = p(0.05, 0.0, 1e9, unit="mu/quarter", doc="running cost")
     adaptation_cost: float = p(0.3, 0.0, 1e9, unit="mu", doc="one-off cost of adapting weights")
-    api_fee_share: float = p(0.3, **PROB, doc="share of a startup's price paid to its API lab")
+    api_fee_share: float = p(0.3, 0.0, 1.0, doc="share of a startup's price paid to its API lab")
     fine_tune_bonus: float = p(0.6, 0.0, 100.0, unit="log10 FLOP",
                                doc="niche quality gained by fine-tuning open weights")
     api_bonus: float = p(0.3, 0.0, 100.0, unit="log10 FLOP",
@@ -199,9 +197,9 @@ class CivilSocietyParams:
     discovery_rate: float = p(0.01, 0.0, 1e6, unit="1/quarter",
                               doc="hazard of one auditor finding one latent vulnerability "
                                   "with full (weights) access")
-    patch_prob: float = p(0.5, **PROB, unit="1/quarter",
+    patch_prob: float = p(0.5, 0.0, 1.0, unit="1/quarter",
                           doc="chance a disclosed vulnerability is patched each quarter")
-    trust_speed: float = p(0.1, **PROB, doc="share of the trust gap closed each quarter")
+    trust_speed: float = p(0.1, 0.0, 1.0, doc="share of the trust gap closed each quarter")
     harm_trust_scale: float = p(10.0, 1e-9, 1e12, unit="harm units",
                                 doc="harm per user-quarter that halves trust's target")
     capacity_rate: float = p(0.002, 0.0, 1.0, unit="capacity/quarter",
@@ -214,7 +212,7 @@ class CivilSocietyParams:
 class MaliciousParams:
     """Malicious actors: target choice, misuse, exploitation, deterrence."""
 
-    attempt_prob: float = p(0.3, **PROB, doc="chance an undeterred actor attempts misuse")
+    attempt_prob: float = p(0.3, 0.0, 1.0, doc="chance an undeterred actor attempts misuse")
     baseline_capability: float = p(23.0, 0.0, 40.0, unit="log10 FLOP",
                                    doc="capability of the non-AI baseline at t=0")
     baseline_growth: float = p(0.05, 0.0, 10.0, unit="log10 FLOP/quarter",
@@ -226,13 +224,13 @@ class MaliciousParams:
     discovery_rate: float = p(0.001, 0.0, 1e6, unit="1/quarter",
                               doc="hazard of one attacker finding one latent vulnerability "
                                   "with full (weights) access")
-    monitoring: float = p(0.3, **PROB, doc="chance hosted or API misuse is detected")
-    safeguards: float = p(0.6, **PROB, doc="share of hosted or API attempts blocked")
+    monitoring: float = p(0.3, 0.0, 1.0, doc="chance hosted or API misuse is detected")
+    safeguards: float = p(0.6, 0.0, 1.0, doc="share of hosted or API attempts blocked")
     strip_cost: float = p(0.05, 0.0, 1e9, unit="utils",
                           doc="cost of removing safeguards from downloaded weights")
     target_beta: float = p(3.0, 0.0, 1e6, doc="sharpness of the target logit")
     sanction: float = p(5.0, 0.0, 1e9, unit="utils", doc="penalty an actor expects if caught")
-    relocation_prob: float = p(0.05, **PROB, unit="1/quarter",
+    relocation_prob: float = p(0.05, 0.0, 1.0, unit="1/quarter",
                                doc="chance an actor moves toward lax enforcement")
 
 
@@ -246,10 +244,10 @@ class OpennessParams:
                                              "noncommercial", "use_restricted"),
                      doc="licence of released weights")
     probation: int = p(4, 0, 1000, unit="quarters", doc="clean quarters before staged release")
-    commercial_fee: float = p(0.15, **PROB, doc="dual licence: share of a commercial "
+    commercial_fee: float = p(0.15, 0.0, 1.0, doc="dual licence: share of a commercial "
                                                 "user's revenue paid to the licensor")
-    contributor_share: float = p(0.3, **PROB, doc="share of licence fees reaching contributors")
-    cannibalisation: float = p(0.3, **PROB, doc="endogenous: revenue lost by opening weights")
+    contributor_share: float = p(0.3, 0.0, 1.0, doc="share of licence fees reaching contributors")
+    cannibalisation: float = p(0.3, 0.0, 1.0, doc="endogenous: revenue lost by opening weights")
     rival_catch_up_cost: float = p(2.0, 0.0, 1e9, unit="mu/OOM",
                                    doc="endogenous: value lost per OOM of lead given away")
     community_value: float = p(1.0, 0.0, 1e9, unit="mu",
@@ -266,22 +264,22 @@ class RegulationParams:
     name: str = p("laissez_faire", doc="regime in the regulation registry")
     compute_threshold: float = p(26.0, 0.0, 40.0, unit="log10 FLOP",
                                  doc="capability above which tiered rules apply")
-    transparency_floor: float = p(0.0, **PROB, doc="minimum transparency a mandate imposes")
+    transparency_floor: float = p(0.0, 0.0, 1.0, doc="minimum transparency a mandate imposes")
     compliance_cost: float = p(0.0, 0.0, 1e9, unit="mu/quarter",
                                doc="cost of compliance for a covered lab")
     audits_required: int = p(0, 0, 1000, doc="clean audits before weights above the threshold")
     licence_fee: float = p(0.0, 0.0, 1e9, unit="mu/quarter", doc="fee of a training licence")
-    liability_share: float = p(0.0, **PROB, doc="share of traced harm providers pay")
-    attribution_open: float = p(0.2, **PROB,
+    liability_share: float = p(0.0, 0.0, 1.0, doc="share of traced harm providers pay")
+    attribution_open: float = p(0.2, 0.0, 1.0,
                                 doc="how often harm from open weights is traced to its lab")
-    inspection: float = p(0.0, **PROB, doc="chance a covered unsafe lab is caught each quarter")
+    inspection: float = p(0.0, 0.0, 1.0, doc="chance a covered unsafe lab is caught each quarter")
     fine: float = p(0.0, 0.0, 1e9, unit="mu", doc="fine on a lab caught racing unsafely")
     enforcement: float = p(0.2, 0.0, 1e6,
                            doc="enforcement budget: detection hazard on misuse per unit stringency")
     merger_control: bool = p(False, doc="block acquisitions by dominant labs")
-    merger_threshold: float = p(0.25, **PROB, doc="user share above which a lab may not buy")
+    merger_threshold: float = p(0.25, 0.0, 1.0, doc="user share above which a lab may not buy")
     export_controls: bool = p(False, doc="restrict weights leaving strict jurisdictions")
-    export_leak: float = p(0.2, **PROB, doc="share of a controlled flow that still gets out")
+    export_leak: float = p(0.2, 0.0, 1.0, doc="share of a controlled flow that still gets out")
     capacity_programmes: float = p(0.0, 0.0, 1.0, unit="capacity/quarter",
                                    doc="public capacity added to users each quarter")
     adaptive: bool = p(False, doc="governments adjust stringency after observed outcomes")
@@ -299,7 +297,7 @@ class JurisdictionParams:
     n: int = p(1, 1, 5, unit="jurisdictions", doc="number of jurisdictions and governments")
     stringency: list[float] = p([1.0], doc="stringency multiplier per jurisdiction, >= 0")
     market_share: list[float] = p([1.0], doc="share of users in each jurisdiction, sums to 1")
-    cooperation: float = p(0.0, **PROB, doc="harmonisation of stringency across jurisdictions")
+    cooperation: float = p(0.0, 0.0, 1.0, doc="harmonisation of stringency across jurisdictions")
     relocation_cost: float = p(1.0, 0.0, 1e9, unit="utils", doc="cost of moving jurisdiction")
     lax_threshold: float = p(0.5, 0.0, 1e6, doc="effective stringency below which a "
                                                 "jurisdiction counts as lax")
@@ -392,7 +390,7 @@ def validate(params: Params) -> Params:
         for f in dataclasses.fields(section):
             _check_field(f"{group.name}.{f.name}", getattr(section, f.name), f)
     for key, registry in (("openness.name", OPENNESS), ("regulation.name", REGULATION)):
-        name = getattr(getattr(params, key.split(".")[0]), "name")
+        name = getattr(params, key.split(".")[0]).name
         if name not in registry:
             raise ConfigError(key, name, "choose one of: " + ", ".join(sorted(registry)))
     _check_jurisdictions(params.jurisdictions)
@@ -416,14 +414,19 @@ def _check_jurisdictions(j: JurisdictionParams) -> None:
         raise ConfigError("jurisdictions.market_share", list(j.market_share), "must sum to 1")
 
 
+def sections() -> dict[str, type]:
+    """The dataclass of every config group of :class:`Params`, by group name."""
+    return {f.name: type(getattr(Params(), f.name)) for f in dataclasses.fields(Params)}
+
+
 def describe() -> list[dict[str, Any]]:
     """Every parameter as a record (key, default, range, unit, meaning), for the docs."""
     rows = []
-    for group in dataclasses.fields(Params):
-        for f in dataclasses.fields(group.default_factory()):  # type: ignore[misc]
+    for name, cls in sections().items():
+        for f in dataclasses.fields(cls):
             m = f.metadata
-            default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
-            rows.append({"key": f"{group.name}.{f.name}", "default": default,
+            default = getattr(cls(), f.name)
+            rows.append({"key": f"{name}.{f.name}", "default": default,
                          "lo": m.get("lo"), "hi": m.get("hi"), "unit": m.get("unit", ""),
                          "doc": m.get("doc", ""), "choices": m.get("choices")})
     return rows

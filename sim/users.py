@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.agents.governments import draw_jurisdictions
 from sim.networks import complete_graph, random_graph
 from sim.params import Params
 
@@ -23,16 +24,16 @@ class UserPopulation:
     """Arrays of the end-user population and its contact network."""
 
     def __init__(self, params: Params, rng: np.random.Generator) -> None:
-        pop, mkt, dif, jur = params.population, params.market, params.diffusion, params.jurisdictions
+        pop, mkt, dif = params.population, params.market, params.diffusion
         n = pop.n_users
         self.n = n
         self.niche = rng.integers(0, pop.n_niches, size=n).astype(np.int32)
-        shares = np.asarray(jur.market_share, dtype=float)
-        self.jurisdiction = rng.choice(jur.n, size=n, p=shares / shares.sum()).astype(np.int32)
+        self.jurisdiction = draw_jurisdictions(params, rng, n).astype(np.int32)
         self.adopted = (rng.random(n) < mkt.initial_adoption).astype(np.uint8)
         self.alpha = mkt.alpha_mean * np.exp(
             mkt.alpha_sd * rng.standard_normal(n) - 0.5 * mkt.alpha_sd**2)
-        self.beta_q = np.maximum(0.0, mkt.beta_quality + mkt.beta_quality_sd * rng.standard_normal(n))
+        taste = mkt.beta_quality + mkt.beta_quality_sd * rng.standard_normal(n)
+        self.beta_q = np.maximum(0.0, taste)
         self.beta_o = mkt.openness_pref_mean + mkt.openness_pref_sd * rng.standard_normal(n)
         self.switch_cost = rng.exponential(1.0, size=n) * mkt.switch_cost_mean
         k = mkt.capacity_mean
@@ -56,7 +57,8 @@ class UserPopulation:
                 "switch_cost": self.switch_cost, "capacity": self.capacity,
                 "choice": self.choice}
 
-    def raise_capacity(self, per_niche: NDArray[np.float64], per_jurisdiction: NDArray[np.float64]) -> None:
+    def raise_capacity(self, per_niche: NDArray[np.float64],
+                       per_jurisdiction: NDArray[np.float64]) -> None:
         """Capacity programmes: close a share of each user's gap to full capacity."""
         rate = per_niche[self.niche] + per_jurisdiction[self.jurisdiction]
         if np.any(rate > 0):

@@ -44,7 +44,8 @@ class GovernmentStore:
 
     def harmonise(self, cooperation: float) -> None:
         """Effective stringency: own stringency pulled toward the mean by cooperation."""
-        self.effective = (1.0 - cooperation) * self.stringency + cooperation * self.stringency.mean()
+        common = self.stringency.mean()
+        self.effective = (1.0 - cooperation) * self.stringency + cooperation * common
 
 
 class Government(ArrayAgent):
@@ -67,6 +68,12 @@ def review(model: EcosystemModel) -> None:
             gov.stringency -= 0.5 * reg.adaptive_step
     np.clip(gov.stringency, 0.0, MAX_STRINGENCY, out=gov.stringency)
     gov.harmonise(model.params.jurisdictions.cooperation)
+
+
+def draw_jurisdictions(params: Params, rng: np.random.Generator, n: int) -> np.ndarray:
+    """Jurisdictions of ``n`` new entities, drawn in proportion to market shares."""
+    shares = np.asarray(params.jurisdictions.market_share, dtype=float)
+    return rng.choice(len(shares), size=n, p=shares / shares.sum()).astype(np.int64)
 
 
 def detection_probability(model: EcosystemModel, jurisdiction: np.ndarray) -> np.ndarray:

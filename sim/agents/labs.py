@@ -45,6 +45,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.agents.base import ArrayAgent, Column
+from sim.agents.governments import draw_jurisdictions
 from sim.regimes.release import TRANSPARENCY_BONUS
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ class LabStore:
     """Arrays of the frontier labs, one row per lab."""
 
     def __init__(self, params: Params, rng: np.random.Generator, levels: NDArray[np.int64]) -> None:
-        lab, race, jur = params.labs, params.race, params.jurisdictions
+        lab, race = params.labs, params.race
         n = params.population.n_labs
         self.n = n
         offsets = np.linspace(0.0, lab.initial_spread, n) if n > 1 else np.zeros(n)
@@ -68,12 +69,12 @@ class LabStore:
         self.compute = 10.0 ** (self.capability - COMPUTE_UNIT)
         self.cash = np.full(n, lab.initial_cash)
         self.price = np.full(n, params.market.marginal_cost + 1.0 / params.market.alpha_mean)
-        shares = np.asarray(jur.market_share, dtype=float)
-        self.jurisdiction = rng.choice(jur.n, size=n, p=shares / shares.sum()).astype(np.int64)
+        self.jurisdiction = draw_jurisdictions(params, rng, n)
         self.level = levels.astype(np.int64)
-        self.safe = rng.random(n) < race.initial_safe_share
+        k = round(race.initial_safe_share * n)  # exact count: verification needs 1/Z
+        self.safe = rng.permutation(n) < k
         self.transparency = np.full(n, lab.transparency_base)
-        self.revenue = np.zeros(n)
+        self.revenue: NDArray[np.floating] = np.zeros(n)
         self.profit = np.zeros(n)
         self.users = np.zeros(n, dtype=np.int64)
         self.share = np.zeros(n)

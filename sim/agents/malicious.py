@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.agents.base import ArrayAgent, Column
-from sim.agents.governments import detection_probability
+from sim.agents.governments import detection_probability, draw_jurisdictions
 from sim.agents.labs import logit_draw
 from sim.kernels import bass_network_step
 from sim.networks import random_graph
@@ -53,8 +53,7 @@ class MaliciousStore:
     def __init__(self, params: Params, rng: np.random.Generator) -> None:
         n = params.population.n_malicious
         self.n = n
-        shares = np.asarray(params.jurisdictions.market_share, dtype=float)
-        self.jurisdiction = rng.choice(len(shares), size=n, p=shares / shares.sum()).astype(np.int64)
+        self.jurisdiction = draw_jurisdictions(params, rng, n)
         self.knows = np.zeros(n, dtype=np.uint8)
         self.target = np.full(n, -1, dtype=np.int64)
         self.inactive_until = np.zeros(n, dtype=np.int64)

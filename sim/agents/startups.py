@@ -23,12 +23,13 @@ Rules (parameters in :class:`sim.params.StartupParams`):
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
 
 from sim.agents.base import ArrayAgent, Column
+from sim.agents.governments import draw_jurisdictions
 from sim.agents.labs import flop_per_mu, logit_draw, markup
 from sim.regimes.release import BUILD_MODE
 
@@ -42,11 +43,30 @@ API, WEIGHTS = 1, 2
 class StartupStore:
     """Arrays of startups, one row per startup ever created (rows are never reused)."""
 
-    FIELDS = {"alive": bool, "niche": np.int64, "base": np.int64, "mode": np.int64,
-              "jurisdiction": np.int64, "skill": float, "cash": float, "price": float,
-              "users": np.int64, "share": float, "revenue": float, "compute": float,
-              "fee_share": float, "quality": float, "born": np.int64,
-              "redirect": np.int64, "agent_id": np.int64}
+    FIELDS: ClassVar[dict[str, type]] = {
+        "alive": bool, "niche": np.int64, "base": np.int64, "mode": np.int64,
+        "jurisdiction": np.int64, "skill": float, "cash": float, "price": float,
+        "users": np.int64, "share": float, "revenue": float, "compute": float,
+        "fee_share": float, "quality": float, "born": np.int64,
+        "redirect": np.int64, "agent_id": np.int64}
+
+    alive: NDArray[np.bool_]
+    niche: NDArray[np.int64]
+    base: NDArray[np.int64]  # lab whose model it builds on
+    mode: NDArray[np.int64]  # API or WEIGHTS
+    jurisdiction: NDArray[np.int64]
+    skill: NDArray[np.float64]  # know-how from spill-over, log10 FLOP-equivalent
+    cash: NDArray[np.float64]
+    price: NDArray[np.float64]
+    users: NDArray[np.int64]
+    share: NDArray[np.float64]  # share of users holding a provider
+    revenue: NDArray[np.float64]
+    compute: NDArray[np.float64]  # 1e24 FLOP
+    fee_share: NDArray[np.float64]  # share of revenue owed upstream
+    quality: NDArray[np.float64]
+    born: NDArray[np.int64]
+    redirect: NDArray[np.int64]  # where its users go after it leaves: acquirer or -1
+    agent_id: NDArray[np.int64]  # unique_id of its Mesa view
 
     def __init__(self, params: Params) -> None:
         self.capacity = 0
@@ -61,7 +81,7 @@ class StartupStore:
         cap = max(need, 2 * self.capacity)
         for name, dtype in self.FIELDS.items():
             old = getattr(self, name)
-            new = np.zeros(cap, dtype=dtype)
+            new: NDArray = np.zeros(cap, dtype=dtype)
             new[: old.shape[0]] = old
             setattr(self, name, new)
         self.capacity = cap
@@ -131,8 +151,7 @@ def enter(model: EcosystemModel, k: int | None = None) -> int:
     k = min(k, pop.max_startups - st.n_alive)
     if k <= 0:
         return 0
-    shares = np.asarray(model.params.jurisdictions.market_share, dtype=float)
-    jur = rng.choice(len(shares), size=k, p=shares / shares.sum()).astype(np.int64)
+    jur = draw_jurisdictions(model.params, rng, k)
     niche = rng.integers(0, pop.n_niches, size=k).astype(np.int64)
     s_api, s_w, fee_w = build_options(model, jur, niche)
     util = sp.base_choice_beta * np.concatenate([s_api, s_w], axis=1)
@@ -154,7 +173,7 @@ def enter(model: EcosystemModel, k: int | None = None) -> int:
     st.born[rows] = model.steps
     st.users[rows], st.share[rows], st.revenue[rows] = 0, 0.0, 0.0
     model.on_startups_created(rows)
-    return int(len(rows))
+    return len(rows)
 
 
 def update_quality_and_prices(model: EcosystemModel) -> None:

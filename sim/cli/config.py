@@ -21,7 +21,7 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.params import ConfigError, Params, validate
+from sim.params import ConfigError, Params, sections, validate
 
 SCHEMA = "aieco_schema"
 TYPE_WORDS = {"int": "an integer", "float": "a number", "bool": "true or false",
@@ -66,19 +66,15 @@ def params_from_cfg(cfg: DictConfig) -> Params:
     plain = OmegaConf.to_container(cfg, resolve=True)
     assert isinstance(plain, dict)
     plain.pop("hydra", None)
-    kwargs = {}
-    for f in dataclasses.fields(Params):
-        section = plain.get(f.name, {})
-        cls = f.default_factory  # type: ignore[misc]
-        kwargs[f.name] = cls(**section)
+    kwargs = {name: cls(**plain.get(name, {})) for name, cls in sections().items()}
     return validate(Params(**kwargs))
 
 
 def check_overrides(overrides: list[str]) -> None:
     """Check override keys and group options before Hydra sees them (one-line errors)."""
     options = groups()
-    fields = {f.name: {g.name: g for g in dataclasses.fields(f.default_factory())}  # type: ignore[misc]
-              for f in dataclasses.fields(Params)}
+    fields = {name: {g.name: g for g in dataclasses.fields(cls)}
+              for name, cls in sections().items()}
     try:
         parsed = OverridesParser.create().parse_overrides(overrides)
     except HydraException as exc:
@@ -122,11 +118,10 @@ def explain(exc: BaseException, overrides: list[str]) -> ConfigError:
 
 def _wanted(key: str) -> str:
     group, _, name = key.partition(".")
-    for f in dataclasses.fields(Params):
-        if f.name == group:
-            for g in dataclasses.fields(f.default_factory()):  # type: ignore[misc]
-                if g.name == name:
-                    return "expected " + TYPE_WORDS.get(str(g.type), str(g.type))
+    cls = sections().get(group)
+    for g in dataclasses.fields(cls) if cls is not None else ():
+        if g.name == name:
+            return "expected " + TYPE_WORDS.get(str(g.type), str(g.type))
     return ""
 
 

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sim.params import ConfigError
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from omegaconf import DictConfig
 
 SUMMARY = (("hhi", "0-10000"), ("cr4", "share"), ("frontier_capability", "log10 FLOP"),
            ("open_frontier_gap", "quarters"), ("startups_alive", "count"),
@@ -55,7 +60,7 @@ def _launch(args: list[str]) -> None:
     app()
 
 
-def _task(cfg) -> None:  # type: ignore[no-untyped-def]
+def _task(cfg: DictConfig) -> None:
     import logging
 
     from hydra.core.hydra_config import HydraConfig
@@ -79,7 +84,7 @@ def _task(cfg) -> None:  # type: ignore[no-untyped-def]
     print(f"results: {out}")
 
 
-def summary_table(metrics) -> str:  # type: ignore[no-untyped-def]
+def summary_table(metrics: pd.DataFrame) -> str:
     """Final-step outcomes (and the run mean of harm) as an aligned text table."""
     if metrics.empty:
         return "no steps were run"

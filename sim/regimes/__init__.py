@@ -11,5 +11,5 @@ from sim.regimes.release import LEVELS, Level
 __all__ = ["LEVELS", "OPENNESS", "REGULATION", "Level", "make_openness", "make_regulation"]
 
 # Importing the modules registers their classes.
-from sim.regimes import openness as _openness  # noqa: E402,F401
-from sim.regimes import regulation as _regulation  # noqa: E402,F401
+from sim.regimes import openness as _openness  # noqa: F401
+from sim.regimes import regulation as _regulation  # noqa: F401

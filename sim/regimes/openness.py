@@ -3,9 +3,9 @@
 A regime returns the *desired* release level of every lab; regulation then caps it
 (:meth:`sim.regimes.regulation.RegulationRegime.release_cap`) and the lab releases the
 smaller of the two, but never less than the regime's legal floor
-(:meth:`OpennessRegime.floor_levels`, non-zero only for a mandate). Licences are a property of the regime's parameters and act through
-:class:`Licence`: who may build on released weights, what commercial users pay, and how
-visible contributions are.
+(:meth:`OpennessRegime.floor_levels`, non-zero only for a mandate). Licences are a
+property of the regime's parameters and act through :class:`Licence`: who may build on
+released weights, what commercial users pay, and how visible contributions are.
 
 References
 ----------
@@ -173,9 +173,9 @@ class Endogenous(OpennessRegime):
     ``w_l`` 1 for weights and 0 otherwise, ``g_i`` the lab's gap to the frontier in OOM
     (trailing labs gain most from a community), ``lead_i`` its lead over the next lab,
     ``C = community_value``, ``G = rival_catch_up_cost`` and ``L_l`` the liability a lab
-    expects at level ``l`` (:meth:`sim.model.EcosystemModel.expected_liability_per_level`). Labs draw their level
-    from the logit ``exp(beta V_il)``. Leaders stay closed and trailers open, as in
-    Mladenovic, Gidel & Courville (2026).
+    expects at level ``l`` (:meth:`sim.model.EcosystemModel.expected_liability_per_level`).
+    Labs draw their level from the logit ``exp(beta V_il)``. Leaders stay closed and
+    trailers open, as in Mladenovic, Gidel & Courville (2026).
     """
 
     classifier: ClassVar[dict[str, object]] = {**OpennessRegime.classifier,
