@@ -128,6 +128,10 @@ class LabParams:
                               doc="gap between the leading and the last lab at t=0")
     initial_cash: float = p(20.0, 0.0, 1e9, unit="mu", doc="cash of each lab at t=0")
     invest_share: float = p(0.4, 0.0, 1.0, doc="share of cash invested in compute each quarter")
+    external_funding: float = p(10.0, 0.0, 1e9, unit="mu/quarter",
+                                doc="investor capital flowing to all labs at t=0")
+    funding_growth: float = p(0.12, 0.0, 1.0, unit="OOM/quarter",
+                              doc="growth of investor capital (log10 per quarter)")
     flop_per_mu: float = p(0.7, 1e-12, 1e12, unit="1e24 FLOP/mu",
                            doc="effective training compute one mu buys at t=0")
     hardware_progress: float = p(0.035, 0.0, 1.0, unit="OOM/quarter",

@@ -4,7 +4,10 @@ Rules, applied to every lab at once each quarter (symbols are parameters in
 :class:`sim.params.LabParams` and :class:`sim.params.RaceParams`):
 
 * **Investment and growth.** Capability is ``24 + log10(E)`` with ``E`` the lab's effective
-  compute stock in units of 1e24 FLOP. A lab invests ``I = invest_share * max(cash, 0)``; a
+  compute stock in units of 1e24 FLOP. Investor capital ``external_funding *
+  10^(funding_growth t)`` flows in each quarter, half split equally and half by user share
+  (frontier spending has grown far faster than AI revenue). A lab then invests
+  ``I = invest_share * max(cash, 0)``; a
   safe lab spends ``safety_cost_share`` of it on safety, an unsafe lab gets ``speed_factor``
   times more out of it (Han et al. 2020). The stock evolves as
   ``E <- (1 - compute_depreciation) E + I_eff * flop_per_mu * 10^(hardware_progress t)``,
@@ -106,6 +109,7 @@ def invest_and_grow(model: EcosystemModel) -> None:
     labs, lp, race = model.labs, model.params.labs, model.params.race
     if labs.n == 0:
         return
+    labs.cash = labs.cash + external_funding(model)
     invest = lp.invest_share * np.maximum(labs.cash, 0.0)
     effective = invest * np.where(labs.safe, 1.0 - race.safety_cost_share, race.speed_factor)
     flop = effective * flop_per_mu(model)
@@ -123,6 +127,19 @@ def invest_and_grow(model: EcosystemModel) -> None:
     new_version = labs.capability - labs.version_capability >= VERSION_STEP
     labs.version_capability = np.where(new_version, labs.capability, labs.version_capability)
     labs.clean_audits[new_version] = 0
+
+
+def external_funding(model: EcosystemModel) -> NDArray[np.float64]:
+    """Investor capital each lab receives this quarter (mu).
+
+    The pool ``external_funding * 10^(funding_growth t)`` is split half equally and half
+    by last quarter's user share: capital follows both promise and traction.
+    """
+    labs, lp = model.labs, model.params.labs
+    pool = lp.external_funding * 10.0 ** (lp.funding_growth * model.steps)
+    total = labs.users.sum()
+    traction = labs.users / total if total > 0 else np.full(labs.n, 1.0 / labs.n)
+    return pool * (0.5 / labs.n + 0.5 * traction)
 
 
 def flop_per_mu(model: EcosystemModel) -> float:
