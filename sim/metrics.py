@@ -49,8 +49,8 @@ OUTCOMES: dict[str, tuple[str, str]] = {
                           "of the provider's release"),
     "consumer_surplus": ("price units/user-quarter",
                          "mean over users of the logit log-sum surplus over the outside option"),
-    "welfare": ("price units/user-quarter", "consumer_surplus + (lab and startup revenue "
-                "- serving cost - harm) / market_size"),
+    "welfare": ("price units/user-quarter", "consumer_surplus + (users' payments to firms "
+                "- serving cost - harm) / market_size; fees between firms are transfers"),
     "contributions": ("contributions/quarter", "community contributions to open models"),
     "contributor_revenue": ("mu/quarter", "licence fees that reach contributors"),
     "safe_share": ("share", "labs racing safely"),
@@ -129,7 +129,7 @@ def outcomes(model: EcosystemModel, market: MarketResult, misuse: dict[str, int]
     prices = np.concatenate([lb.price, st.price[live]])
     n = max(1, users.n)
     per_user = prm.market.market_size / n
-    revenue = float(lb.revenue.sum() + st.revenue[live].sum())
+    payments = float(np.dot(prices, firm_users)) * per_user  # fees upstream are transfers
     served = float(firm_users.sum()) * per_user * prm.market.marginal_cost
     cs = market.consumer_surplus / n
     above = np.maximum(0.0, lb.capability - model.baseline_capability)
@@ -162,7 +162,7 @@ def outcomes(model: EcosystemModel, market: MarketResult, misuse: dict[str, int]
         "access_share": market.access / n,
         "meaningful_access": market.meaningful / n,
         "consumer_surplus": cs,
-        "welfare": cs + (revenue - served - model.step_harm) / prm.market.market_size,
+        "welfare": cs + (payments - served - model.step_harm) / prm.market.market_size,
         "contributions": float(lb.contributions.sum()),
         "contributor_revenue": float(model.contributor_revenue),
         "safe_share": float(lb.safe.mean()) if lb.n else 0.0,

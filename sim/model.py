@@ -168,14 +168,16 @@ class EcosystemModel(mesa.Model):
         return has & (~strict | same | leak)
 
     def expected_liability_per_level(self) -> NDArray[np.float64]:
-        """Liability (mu per quarter) a lab expects at each release level."""
-        if self.labs.n == 0:
-            return np.zeros(len(Level))
-        share = float(self.regulation.liability_share(self).mean())
-        per_lab = self.last_harm / self.labs.n
+        """Liability (mu per quarter) each lab expects at each release level, shape (L, 5).
+
+        Its own liability share times an equal part of last quarter's harm, times the
+        share of harm traced to a provider at that level.
+        """
+        share = self.regulation.liability_share(self)
+        per_lab = self.last_harm / max(1, self.labs.n)
         attribution = np.where(np.arange(len(Level)) >= Level.WEIGHTS,
                                self.params.regulation.attribution_open, 1.0)
-        return share * per_lab * attribution
+        return (share * per_lab)[:, None] * attribution[None, :]
 
     def org_spillover(self) -> NDArray[np.float64]:
         """Spill-over each organisation can absorb this quarter (labs first, then startups).
@@ -193,7 +195,11 @@ class EcosystemModel(mesa.Model):
     def _compute_spillover(self) -> NDArray[np.float64]:
         labs, st = self.labs, self.startups
         n = labs.n + st.size
-        level = np.concatenate([labs.capability, st.quality[: st.size]])
+        # a startup's know-how is its base model plus its skill; its niche bonus is not
+        # frontier knowledge (and counting it would let labs learn from their own derivatives)
+        size = st.size if labs.n else 0
+        st_level = labs.capability[st.base[:size]] + st.skill[:size]
+        level = np.concatenate([labs.capability, st_level])
         lic = self.openness.licence
         st_open = np.where(st.mode[: st.size] == startups.WEIGHTS,
                            0.6 if lic.copyleft else 0.3, 0.05)

@@ -204,8 +204,9 @@ class CivilSocietyParams:
     patch_prob: float = p(0.5, 0.0, 1.0, unit="1/quarter",
                           doc="chance a disclosed vulnerability is patched each quarter")
     trust_speed: float = p(0.1, 0.0, 1.0, doc="share of the trust gap closed each quarter")
-    harm_trust_scale: float = p(10.0, 1e-9, 1e12, unit="harm units",
-                                doc="harm per user-quarter that halves trust's target")
+    harm_trust_scale: float = p(0.2, 1e-9, 1e12, unit="price units/user-quarter",
+                                doc="harm intensity (harm / market_size) that halves "
+                                    "trust's target")
     capacity_rate: float = p(0.002, 0.0, 1.0, unit="capacity/quarter",
                              doc="capacity added per organisation to its niche's users")
     advocacy: float = p(0.02, 0.0, 1.0, unit="stringency/quarter",
@@ -288,8 +289,9 @@ class RegulationParams:
                                    doc="public capacity added to users each quarter")
     adaptive: bool = p(False, doc="governments adjust stringency after observed outcomes")
     adaptive_lag: int = p(4, 0, 1000, unit="quarters", doc="delay before harm is acted on")
-    harm_target: float = p(0.05, 0.0, 1e12, unit="harm units/user-quarter",
-                           doc="harm per user the adaptive rule tolerates")
+    harm_target: float = p(0.05, 0.0, 1e12, unit="price units/user-quarter",
+                           doc="harm intensity (harm / market_size) the adaptive rule "
+                               "and advocates tolerate")
     adaptive_step: float = p(0.1, 0.0, 10.0, doc="stringency change per adaptive review")
 
 
@@ -397,6 +399,14 @@ def validate(params: Params) -> Params:
         name = getattr(params, key.split(".")[0]).name
         if name not in registry:
             raise ConfigError(key, name, "choose one of: " + ", ".join(sorted(registry)))
+    regime = OPENNESS[params.openness.name]
+    if params.openness.release_level not in regime.levels:
+        raise ConfigError("openness.release_level", params.openness.release_level,
+                          f"openness={regime.name} allows "
+                          + " or ".join(str(int(v)) for v in regime.levels))
+    if params.openness.licence not in regime.licences:
+        raise ConfigError("openness.licence", params.openness.licence,
+                          f"openness={regime.name} allows " + ", ".join(regime.licences))
     _check_jurisdictions(params.jurisdictions)
     pop = params.population
     if pop.n_startups > pop.max_startups:

@@ -10,7 +10,8 @@ Each quarter (parameters in :class:`sim.params.CivilSocietyParams`):
 * **Transparency score** ``T``: user-weighted mean of labs' transparency, as scored by
   watchdogs; **audit coverage** ``A``: user-weighted share of labs audited this quarter.
 * **Trust** moves a share ``trust_speed`` toward
-  ``(0.5 + 0.5 T)(0.5 + 0.5 A) / (1 + h / harm_trust_scale)`` with ``h`` harm per user.
+  ``(0.5 + 0.5 T)(0.5 + 0.5 A) / (1 + h / harm_trust_scale)`` with ``h`` the harm
+  intensity, harm / market_size (harm per user in price units, like welfare).
 * **Capacity programmes.** Each organisation closes ``capacity_rate`` of the capacity gap of
   the users in its niche (skills, shared compute).
 * **Advocacy.** Watchdogs push stringency up by ``advocacy * (h / harm_target - 1)`` (when

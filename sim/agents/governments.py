@@ -6,12 +6,13 @@ kept in [0, 3]). The stringency that binds is harmonised by cooperation ``k``:
     sigma_eff_g = (1 - k) * sigma_g + k * mean(sigma)
 
 so at ``k = 1`` every jurisdiction applies the same rules and arbitrage has nothing to gain.
-With ``regulation.adaptive`` a government compares the harm per user it observed
+With ``regulation.adaptive`` a government compares the harm intensity (harm /
+``market.market_size``) it observed
 ``adaptive_lag`` quarters ago with ``harm_target``: above it, it tightens by
 ``adaptive_step``; below half of it, it loosens by half a step. Civil society's advocacy
 adds pressure toward tightening when harm is high (see :mod:`sim.agents.civil_society`).
-Capacity programmes fund ``capacity_programmes * sigma_eff`` of capacity for the users of the
-jurisdiction each quarter.
+Capacity programmes fund ``capacity_programmes * min(sigma_eff, 1)`` of capacity for the
+users of the jurisdiction each quarter.
 """
 
 from __future__ import annotations
@@ -59,7 +60,8 @@ class Government(ArrayAgent):
 def review(model: EcosystemModel) -> None:
     """Adaptive rule with a lag, then harmonisation."""
     gov, reg = model.governments, model.params.regulation
-    gov.harm_seen.append(model.last_harm_per_user)
+    if model.steps > 1:  # nothing has been observed before the first quarter
+        gov.harm_seen.append(model.last_harm_per_user)
     if reg.adaptive and len(gov.harm_seen) == gov.harm_seen.maxlen:
         seen = gov.harm_seen[0]
         if seen > reg.harm_target:

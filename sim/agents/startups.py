@@ -146,7 +146,8 @@ def enter(model: EcosystemModel, k: int | None = None) -> int:
     if labs.n == 0:
         return 0
     if k is None:
-        w = float(np.any(BUILD_MODE[labs.level] >= 2))
+        n_jur = model.params.jurisdictions.n
+        w = float(model.weights_reach(np.arange(n_jur)).any())  # export controls included
         k = int(rng.poisson(sp.entry_rate * (1.0 + sp.open_entry_boost * w)))
     k = min(k, pop.max_startups - st.n_alive)
     if k <= 0:

@@ -69,11 +69,18 @@ def licence_for(params: OpennessParams) -> Licence:
 
 
 class OpennessRegime:
-    """Base regime: every lab always wants ``params.release_level``."""
+    """Base regime: every lab always wants ``params.release_level``.
+
+    ``levels`` and ``licences`` list the parameter values that make sense for the regime;
+    :func:`sim.params.validate` refuses others (``closed`` with weights, say).
+    """
 
     name: ClassVar[str] = ""
     classifier: ClassVar[dict[str, object]] = {
         "fixed_level": True, "conditional": False, "mandatory": False, "strategic": False}
+    levels: ClassVar[tuple[int, ...]] = tuple(Level)
+    licences: ClassVar[tuple[str, ...]] = ("proprietary", "permissive", "copyleft",
+                                           "noncommercial", "use_restricted")
 
     def __init__(self, params: OpennessParams) -> None:
         self.params = params
@@ -94,22 +101,32 @@ class OpennessRegime:
 
 @register(OPENNESS, "closed")
 class Closed(OpennessRegime):
-    """Labs offer hosted products only: no API for builders, no weights."""
+    """Labs offer hosted products only (or keep models internal): no API, no weights."""
+
+    levels = (Level.INTERNAL, Level.HOSTED)
+    licences = ("proprietary",)
 
 
 @register(OPENNESS, "api_only")
 class ApiOnly(OpennessRegime):
     """Labs sell API access; builders pay a per-use fee upstream."""
 
+    levels = (Level.API,)
+    licences = ("proprietary",)
+
 
 @register(OPENNESS, "open_weights")
 class OpenWeights(OpennessRegime):
     """Labs publish downloadable weights under the configured licence."""
 
+    levels = (Level.WEIGHTS,)
+
 
 @register(OPENNESS, "fully_open")
 class FullyOpen(OpennessRegime):
     """Labs publish weights, training data and code."""
+
+    levels = (Level.FULLY_OPEN,)
 
 
 @register(OPENNESS, "dual_license")
@@ -119,6 +136,9 @@ class DualLicense(OpennessRegime):
     A share ``contributor_share`` of the fees reaches contributors (see
     :func:`licence_for`, licence ``noncommercial``).
     """
+
+    levels = (Level.WEIGHTS, Level.FULLY_OPEN)
+    licences = ("noncommercial",)
 
 
 @register(OPENNESS, "mandated_open")
@@ -131,6 +151,7 @@ class MandatedOpen(OpennessRegime):
     """
 
     classifier: ClassVar[dict[str, object]] = {**OpennessRegime.classifier, "mandatory": True}
+    levels = (Level.WEIGHTS, Level.FULLY_OPEN)
 
     def floor_levels(self, model: EcosystemModel) -> IntArray:
         """Every lab at ``release_level`` at least."""
@@ -147,6 +168,7 @@ class Staged(OpennessRegime):
 
     classifier: ClassVar[dict[str, object]] = {**OpennessRegime.classifier,
                                                "conditional": True}
+    levels = (Level.WEIGHTS, Level.FULLY_OPEN)
 
     def initial_levels(self, n_labs: int) -> IntArray:
         """Every lab starts behind an API."""
@@ -181,6 +203,7 @@ class Endogenous(OpennessRegime):
     classifier: ClassVar[dict[str, object]] = {**OpennessRegime.classifier,
                                                "fixed_level": False, "strategic": True}
     CHOICES = np.array([Level.HOSTED, Level.API, Level.WEIGHTS], dtype=np.int64)
+    levels = (Level.HOSTED, Level.API, Level.WEIGHTS)  # release_level: the level at t=0
 
     def desired_levels(self, model: EcosystemModel) -> IntArray:
         """Draw each lab's level from the release logit."""
@@ -197,7 +220,7 @@ class Endogenous(OpennessRegime):
         kept = np.where(weights > 0, 1.0 - prm.cannibalisation, 1.0)
         api = (self.CHOICES == Level.API).astype(float)
         rev = labs.revenue[:, None]
-        liability = model.expected_liability_per_level()[None, self.CHOICES]
+        liability = model.expected_liability_per_level()[:, self.CHOICES]
         value = (rev * kept[None, :] + 0.1 * rev * api[None, :]
                  + prm.community_value * np.minimum(gap, 2.0)[:, None] * weights[None, :]
                  - prm.rival_catch_up_cost * lead[:, None] * weights[None, :]

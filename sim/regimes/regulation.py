@@ -2,7 +2,7 @@
 
 Every hook returns one value per lab, computed from the regime's parameters and the
 *effective stringency* ``sigma`` of the government where the lab is located
-(:attr:`sim.agents.governments.Governments.effective`). A lab is *covered* by tiered rules
+(:attr:`sim.agents.governments.GovernmentStore.effective`). A lab is *covered* by tiered rules
 when its capability exceeds ``compute_threshold`` (log10 FLOP). The instruments shared by
 all regimes (merger control, export controls, capacity programmes, enforcement against
 misuse, the adaptive rule) are plain parameters read by the mechanisms that use them.
@@ -145,7 +145,8 @@ class Licensing(RegulationRegime):
 
     Where ``sigma`` binds (at least 0.5), a lab without a licence cannot train beyond
     ``compute_threshold``; a licence costs ``sigma * licence_fee`` per quarter and is held
-    by labs whose strategy is safe. Licensed labs are inspected like risk-tiered ones.
+    by labs whose strategy is safe. Where the rule binds, covered labs are inspected with
+    probability ``min(1, sigma * inspection)``; an unsafe one caught is fined.
     """
 
     classifier: ClassVar[dict[str, bool]] = {**RegulationRegime.classifier, "licensing": True}
@@ -165,16 +166,17 @@ class Licensing(RegulationRegime):
         return holds * self._sigma(model) * self.params.licence_fee
 
     def inspection(self, model: EcosystemModel) -> F64:
-        """Inspections of covered labs."""
-        return np.clip(self.covered(model) * self._sigma(model) * self.params.inspection, 0, 1)
+        """Inspections of covered labs where the licence requirement binds."""
+        watched = self.covered(model) & self._binding(model)
+        return np.clip(watched * self._sigma(model) * self.params.inspection, 0, 1)
 
 
 @register(REGULATION, "liability")
 class Liability(RegulationRegime):
     """Providers pay ``sigma * liability_share`` of the harm traced to their models.
 
-    Harm from hosted and API models is always traced to the provider; harm from open
-    weights only with probability ``attribution_open`` (downloads leave no trail).
+    Harm from hosted and API models is always traced to the provider; of harm from open
+    weights only the expected share ``attribution_open`` is (downloads leave no trail).
     """
 
     classifier: ClassVar[dict[str, bool]] = {**RegulationRegime.classifier, "liability": True}

@@ -64,6 +64,9 @@ def test_model_steps_one_at_a_time():
     ({"openness": {"licence": "gpl9"}}, "openness.licence"),
     ({"jurisdictions": {"n": 2}}, "jurisdictions.stringency"),
     ({"population": {"n_startups": 50, "max_startups": 10}}, "population.n_startups"),
+    ({"openness": {"name": "closed", "release_level": 3}}, "openness.release_level"),
+    ({"openness": {"name": "dual_license", "release_level": 3, "licence": "permissive"}},
+     "openness.licence"),
 ])
 def test_invalid_params_raise_config_error_naming_the_key(groups, key):
     with pytest.raises(ConfigError) as info:
