@@ -42,8 +42,10 @@ from sim.params import Params, validate
 from sim.regimes import make_openness, make_regulation
 from sim.regimes.regulation import BINDING_STRINGENCY
 from sim.regimes.release import (
+    ATTACK_ACCESS,
     CONTRIBUTION_VISIBILITY,
     DEPTH,
+    MONITORED,
     SERVES_USERS,
     SPILL_OPENNESS,
     USER_OPENNESS,
@@ -54,6 +56,7 @@ from sim.seeding import SeedLike, seed_sequence
 from sim.users import UserPopulation
 
 MARKET_STREAM, ADOPTION_STREAM = 1, 2
+HARM_MEMORY = 0.25  # weight of the newest quarter in the running harm-by-level estimate
 UNAVAILABLE = -1e9  # utility of a provider that does not serve users
 
 
@@ -89,6 +92,9 @@ class EcosystemModel(mesa.Model):
         self.last_harm = 0.0
         self.last_harm_per_user = 0.0
         self.contributor_revenue = 0.0
+        self.attack_exposure = np.zeros(self.labs.n)
+        self.harm_by_level = np.zeros(len(Level))
+        self.harm_seen_by_level = np.zeros(len(Level), dtype=bool)
         self._org_src = np.zeros(0, dtype=np.int64)
         self._org_dst = np.zeros(0, dtype=np.int64)
         self._spill: NDArray[np.float64] | None = None
@@ -170,14 +176,26 @@ class EcosystemModel(mesa.Model):
     def expected_liability_per_level(self) -> NDArray[np.float64]:
         """Liability (mu per quarter) each lab expects at each release level, shape (L, 5).
 
-        Its own liability share times an equal part of last quarter's harm, times the
-        share of harm traced to a provider at that level.
+        Its own liability share, times the harm done with one lab's model at that level
+        (a running mean of what labs at that level caused; for a level no lab has used yet,
+        the mean harm per lab scaled by the level's misuse exposure), times the share of
+        that harm traced to a provider at that level.
         """
         share = self.regulation.liability_share(self)
-        per_lab = self.last_harm / max(1, self.labs.n)
         attribution = np.where(np.arange(len(Level)) >= Level.WEIGHTS,
                                self.params.regulation.attribution_open, 1.0)
-        return (share * per_lab)[:, None] * attribution[None, :]
+        return (share[:, None] * self._harm_estimate()[None, :]) * attribution[None, :]
+
+    def _harm_estimate(self) -> NDArray[np.float64]:
+        mp, lb = self.params.malicious, self.labs
+        exposure = ATTACK_ACCESS * (1.0 - mp.safeguards * MONITORED)
+        observed = self.harm_by_level[self.harm_seen_by_level]
+        mean_exposure = exposure[lb.level].mean() if lb.n else 0.0
+        if observed.size and mean_exposure > 0:
+            prior = float(observed.mean()) * exposure / mean_exposure
+        else:
+            prior = np.zeros(len(Level))
+        return np.where(self.harm_seen_by_level, self.harm_by_level, prior)
 
     def org_spillover(self) -> NDArray[np.float64]:
         """Spill-over each organisation can absorb this quarter (labs first, then startups).
@@ -231,15 +249,16 @@ class EcosystemModel(mesa.Model):
         labs.set_prices(self)
         self.counters["startup_entries"] = startups.enter(self)
         self.counters["acquisitions"] = startups.acquire(self)
+        orphans = startups.drop_orphans(self)
         startups.update_quality_and_prices(self)
         self.adopt()
         market = self.trade()
         auditors = civil_society.choose_targets(self)
         misuse = malicious.act(self)
-        race = vulnerability_race(self, auditors, malicious.attackers_per_lab(self))
+        race = vulnerability_race(self, auditors, self.attack_exposure)
         self.counters["disasters"] = labs.race_step(self)
         self.settle_accounts()
-        self.counters["startup_exits"] = startups.settle(self)
+        self.counters["startup_exits"] = startups.settle(self) + orphans
         harm_pu = self.step_harm / self.params.market.market_size
         civil_society.update_trust(self, auditors, harm_pu)
         civil_society.advocate(self, harm_pu)
@@ -347,18 +366,35 @@ class EcosystemModel(mesa.Model):
         lb.contributions = op.contribution_rate * visibility * np.sqrt(impact) * (1.0 + paid)
 
     def settle_accounts(self) -> None:
-        """Lab revenue in, marginal, fixed, compliance and liability costs out."""
+        """Lab revenue in; marginal, fixed and liability costs out; harm by level learned.
+
+        Compliance is paid out of investment (:func:`sim.agents.labs.invest_and_grow`).
+        A lab's profit, the payoff of strategy imitation, leaves investor capital out.
+        """
         lb, mkt, lp = self.labs, self.params.market, self.params.labs
         per_user = mkt.market_size / max(1, self.users.n)
         served = lb.users * per_user * mkt.marginal_cost
-        compliance = self.regulation.compliance_cost(self)
         liability = self.regulation.liability_share(self) * lb.harm_traced
-        lb.profit = lb.revenue - served - lp.fixed_cost - compliance - liability
+        lb.profit = lb.revenue - served - lp.fixed_cost - liability
         lb.cash = lb.cash + lb.profit
         st = self.startups
         live = st.live()
         st.cash[live] -= st.users[live] * per_user * mkt.marginal_cost
+        self._learn_harm_by_level()
         lb.harm_traced[:] = 0.0
+        lb.harm_caused[:] = 0.0
+
+    def _learn_harm_by_level(self) -> None:
+        """Running mean of the harm done with one lab's model per quarter, by release level."""
+        lb = self.labs
+        for level in np.unique(lb.level):
+            at = lb.level == level
+            seen = float(lb.harm_caused[at].mean())
+            if self.harm_seen_by_level[level]:
+                self.harm_by_level[level] += HARM_MEMORY * (seen - self.harm_by_level[level])
+            else:
+                self.harm_by_level[level] = seen
+                self.harm_seen_by_level[level] = True
 
     def public_capacity(self) -> NDArray[np.float64]:
         """Capacity governments fund per jurisdiction this quarter."""

@@ -72,7 +72,7 @@ class PopulationParams:
 class MarketParams:
     """Multinomial-logit choice of users over providers."""
 
-    market_size: float = p(100.0, 0.0, 1e9, unit="mu/quarter",
+    market_size: float = p(100.0, 1e-6, 1e9, unit="mu/quarter",
                            doc="revenue if every user paid a price of 1")
     reconsider_prob: float = p(0.1, 0.0, 1.0, doc="share of users redrawing their choice each step")
     outside_utility: float = p(0.0, -100.0, 100.0, unit="utils", doc="utility of no provider")
@@ -132,6 +132,8 @@ class LabParams:
                                 doc="investor capital flowing to all labs at t=0")
     funding_growth: float = p(0.12, 0.0, 1.0, unit="OOM/quarter",
                               doc="growth of investor capital (log10 per quarter)")
+    funding_cap: float = p(300.0, 1.0, 1e12, unit="multiple",
+                           doc="largest multiple of its t=0 size the investor pool reaches")
     flop_per_mu: float = p(0.7, 1e-12, 1e12, unit="1e24 FLOP/mu",
                            doc="effective training compute one mu buys at t=0")
     hardware_progress: float = p(0.035, 0.0, 1.0, unit="OOM/quarter",
@@ -210,7 +212,8 @@ class CivilSocietyParams:
     capacity_rate: float = p(0.002, 0.0, 1.0, unit="capacity/quarter",
                              doc="capacity added per organisation to its niche's users")
     advocacy: float = p(0.02, 0.0, 1.0, unit="stringency/quarter",
-                        doc="stringency pressure per unit of excess harm")
+                        doc="stringency pressure per unit of excess harm (on adaptive "
+                            "governments)")
 
 
 @dataclass(frozen=True)
@@ -258,6 +261,8 @@ class OpennessParams:
     community_value: float = p(1.0, 0.0, 1e9, unit="mu",
                                doc="endogenous: value of community contributions to a trailer")
     choice_beta: float = p(2.0, 0.0, 1e6, doc="endogenous: sharpness of the release logit")
+    revision_prob: float = p(0.25, 0.0, 1.0, unit="1/quarter",
+                             doc="endogenous: chance a lab reconsiders its release level")
     contribution_rate: float = p(1.0, 0.0, 1e9, unit="contributions/quarter",
                                  doc="contributions per sqrt(user share) of an open model")
 
@@ -270,15 +275,18 @@ class RegulationParams:
     compute_threshold: float = p(26.0, 0.0, 40.0, unit="log10 FLOP",
                                  doc="capability above which tiered rules apply")
     transparency_floor: float = p(0.0, 0.0, 1.0, doc="minimum transparency a mandate imposes")
-    compliance_cost: float = p(0.0, 0.0, 1e9, unit="mu/quarter",
-                               doc="cost of compliance for a covered lab")
+    compliance_cost: float = p(0.0, 0.0, 1.0, unit="share of investment",
+                               doc="share of a covered lab's investment spent on compliance")
     audits_required: int = p(0, 0, 1000, doc="clean audits before weights above the threshold")
-    licence_fee: float = p(0.0, 0.0, 1e9, unit="mu/quarter", doc="fee of a training licence")
+    licence_fee: float = p(0.0, 0.0, 1.0, unit="share of investment",
+                           doc="share of a licensed lab's investment paid for its licence")
     liability_share: float = p(0.0, 0.0, 1.0, doc="share of traced harm providers pay")
     attribution_open: float = p(0.2, 0.0, 1.0,
                                 doc="how often harm from open weights is traced to its lab")
     inspection: float = p(0.0, 0.0, 1.0, doc="chance a covered unsafe lab is caught each quarter")
-    fine: float = p(0.0, 0.0, 1e9, unit="mu", doc="fine on a lab caught racing unsafely")
+    fine: float = p(0.0, 0.0, 1.0, unit="share of cash",
+                    doc="fine on a lab caught racing unsafely (like fines set as a share of "
+                        "turnover)")
     enforcement: float = p(0.2, 0.0, 1e6,
                            doc="enforcement budget: detection hazard on misuse per unit stringency")
     merger_control: bool = p(False, doc="block acquisitions by dominant labs")

@@ -2,8 +2,10 @@
 
 Each lab's current model holds ``V`` latent vulnerabilities. In a quarter, one latent
 vulnerability is found by defenders with hazard ``h_D = r_D a_D(level) n_D`` and by attackers
-with ``h_A = r_A a_A(level) n_A`` (``r``: discovery rates per searcher with full access,
-``a``: access at the release level, ``n``: auditors or attackers on the lab). It is found
+with ``h_A = r_A sum_k a_A(level_k)`` (``r``: discovery rates per searcher with full access,
+``a``: access at the release level, ``n_D``: auditors on the lab; the sum runs over the
+attackers who tried the lab's model this quarter, each with the access it had: the API for
+one whose weights export controls withheld). It is found
 with probability ``1 - exp(-(h_D + h_A))``, by an attacker first with probability
 ``h_A / (h_D + h_A)``; attacker finds are exploited. Found vulnerabilities become known and
 are patched with probability ``patch_prob`` times the patch reach of the level each
@@ -28,7 +30,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.regimes.release import ATTACK_ACCESS, AUDIT_ACCESS, PATCH_REACH
+from sim.regimes.release import AUDIT_ACCESS, PATCH_REACH
 
 if TYPE_CHECKING:
     from sim.model import EcosystemModel
@@ -46,13 +48,17 @@ class RaceOutcome:
 
 
 def vulnerability_race(model: EcosystemModel, auditors: np.ndarray,
-                       attackers: np.ndarray) -> RaceOutcome:
-    """Discovery, exploitation, disclosure and patching for every lab."""
+                       attack_exposure: np.ndarray) -> RaceOutcome:
+    """Discovery, exploitation, disclosure and patching for every lab.
+
+    ``auditors`` counts auditors per lab; ``attack_exposure`` sums the attack access of
+    the attackers on each lab.
+    """
     labs, rng = model.labs, model.rng
     r_d = model.params.civil_society.discovery_rate
     r_a = model.params.malicious.discovery_rate
     h_d = r_d * AUDIT_ACCESS[labs.level] * auditors
-    h_a = r_a * ATTACK_ACCESS[labs.level] * attackers
+    h_a = r_a * attack_exposure
     nday = rng.binomial(labs.known_vulns, -np.expm1(-NDAY * h_a))
     found = rng.binomial(labs.latent_vulns, -np.expm1(-(h_d + h_a)))
     total = h_d + h_a
@@ -64,13 +70,16 @@ def vulnerability_race(model: EcosystemModel, auditors: np.ndarray,
     patched = rng.binomial(labs.known_vulns, patch_p)
     labs.known_vulns -= patched
     by_defenders = found - by_attackers
-    clean = (auditors > 0) & (labs.known_vulns == 0) & (by_defenders == 0)
+    # an audit is clean when nothing it could see is left unpatched at the quarter's end
+    audited = auditors > 0
+    clean = audited & (labs.known_vulns == 0)
     labs.clean_audits = np.where(clean, labs.clean_audits + 1,
-                                 np.where(by_defenders > 0, 0, labs.clean_audits))
+                                 np.where(audited, 0, labs.clean_audits))
     exploited = by_attackers + nday
     labs.incidents += exploited
     harm = model.params.malicious.exploit_harm * exploited
     traced = np.where(labs.level >= 3, model.params.regulation.attribution_open, 1.0)
     labs.harm_traced += harm * traced
+    labs.harm_caused += harm
     model.step_harm += float(harm.sum())
     return RaceOutcome(found_by_defenders=by_defenders, exploited=exploited, patched=patched)

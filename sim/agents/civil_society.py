@@ -14,8 +14,9 @@ Each quarter (parameters in :class:`sim.params.CivilSocietyParams`):
   intensity, harm / market_size (harm per user in price units, like welfare).
 * **Capacity programmes.** Each organisation closes ``capacity_rate`` of the capacity gap of
   the users in its niche (skills, shared compute).
-* **Advocacy.** Watchdogs push stringency up by ``advocacy * (h / harm_target - 1)`` (when
-  positive) times their share of organisations, in every jurisdiction.
+* **Advocacy.** Where governments are adaptive (``regulation.adaptive``), watchdogs push
+  stringency up by ``advocacy * (h / harm_target - 1)`` (when positive) times their share
+  of organisations, in every jurisdiction; fixed laws do not move.
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ def capacity_per_niche(model: EcosystemModel) -> np.ndarray:
 def advocate(model: EcosystemModel, harm_per_user: float) -> None:
     """Watchdogs lobby for tighter rules when harm exceeds the regulator's target."""
     cs, gov, prm = model.civil, model.governments, model.params
-    if cs.n == 0 or prm.regulation.harm_target <= 0:
+    if cs.n == 0 or prm.regulation.harm_target <= 0 or not prm.regulation.adaptive:
         return
     excess = harm_per_user / prm.regulation.harm_target - 1.0
     if excess <= 0:

@@ -15,9 +15,10 @@ Rules, applied to every lab at once each quarter (symbols are parameters in
   neighbours in the organisation network (open weights spill far more than APIs; closed
   models leak slowly) and ``contribution_gain * log1p(C)`` from community contributions
   ``C`` multiply ``E`` by ``10^gain`` (algorithmic progress). Capability never falls except
-  in a disaster; regulation may cap it.
+  in a disaster; regulation may cap it. Compliance and licences take a share of the
+  investment before it buys compute.
 * **Vulnerabilities.** Growth of ``dc`` OOM brings ``Poisson(vulns_per_oom * dc)`` latent
-  vulnerabilities; a new model version (every 0.3 OOM) needs new audits.
+  vulnerabilities; a new model version (every 0.5 OOM) needs new audits.
 * **Release.** The openness regime's desired level, capped by regulation, never below the
   regime's legal floor (a mandate).
 * **Price.** The logit-Bertrand markup ``p = mc + 1 / (alpha_mean * (1 - s))`` with ``s``
@@ -55,8 +56,9 @@ if TYPE_CHECKING:
     from sim.model import EcosystemModel
     from sim.params import Params
 
-VERSION_STEP = 0.3  # OOM of growth that makes a new model version (audits start again)
+VERSION_STEP = 0.5  # OOM of growth that makes a new model version (audits start again)
 COMPUTE_UNIT = 24.0  # compute stocks are in units of 10^24 FLOP
+MAX_EXPONENT = 250.0  # keeps 10**x finite in very long runs
 
 
 class LabStore:
@@ -87,7 +89,8 @@ class LabStore:
         self.latent_vulns = np.zeros(n, dtype=np.int64)
         self.known_vulns = np.zeros(n, dtype=np.int64)
         self.incidents = np.zeros(n, dtype=np.int64)
-        self.harm_traced = np.zeros(n)
+        self.harm_traced = np.zeros(n)  # harm attributed to the lab this quarter (liability)
+        self.harm_caused = np.zeros(n)  # harm done with the lab's model this quarter
 
 
 class Lab(ArrayAgent):
@@ -111,7 +114,8 @@ def invest_and_grow(model: EcosystemModel) -> None:
         return
     labs.cash = labs.cash + external_funding(model)
     invest = lp.invest_share * np.maximum(labs.cash, 0.0)
-    effective = invest * np.where(labs.safe, 1.0 - race.safety_cost_share, race.speed_factor)
+    productive = invest * (1.0 - model.regulation.compliance_cost(model))
+    effective = productive * np.where(labs.safe, 1.0 - race.safety_cost_share, race.speed_factor)
     flop = effective * flop_per_mu(model)
     spill = model.params.diffusion.lab_spillover * model.org_spillover()[: labs.n]
     algorithmic = spill + lp.contribution_gain * np.log1p(labs.contributions)
@@ -132,11 +136,13 @@ def invest_and_grow(model: EcosystemModel) -> None:
 def external_funding(model: EcosystemModel) -> NDArray[np.float64]:
     """Investor capital each lab receives this quarter (mu).
 
-    The pool ``external_funding * 10^(funding_growth t)`` is split half equally and half
-    by last quarter's user share: capital follows both promise and traction.
+    The pool ``external_funding * min(10^(funding_growth t), funding_cap)`` is split half
+    equally and half by last quarter's user share: capital follows both promise and
+    traction, and stops growing when investors' appetite is met.
     """
     labs, lp = model.labs, model.params.labs
-    pool = lp.external_funding * 10.0 ** (lp.funding_growth * model.steps)
+    growth = min(lp.funding_growth * model.steps, float(np.log10(lp.funding_cap)))
+    pool = lp.external_funding * 10.0**growth
     total = labs.users.sum()
     traction = labs.users / total if total > 0 else np.full(labs.n, 1.0 / labs.n)
     return pool * (0.5 / labs.n + 0.5 * traction)
@@ -145,7 +151,7 @@ def external_funding(model: EcosystemModel) -> NDArray[np.float64]:
 def flop_per_mu(model: EcosystemModel) -> float:
     """Effective compute (1e24 FLOP) one mu buys this quarter."""
     lp = model.params.labs
-    return lp.flop_per_mu * 10.0 ** (lp.hardware_progress * model.steps)
+    return lp.flop_per_mu * 10.0 ** min(lp.hardware_progress * model.steps, MAX_EXPONENT)
 
 
 def decide_release(model: EcosystemModel) -> None:
@@ -186,12 +192,13 @@ def race_step(model: EcosystemModel) -> int:
     disaster = unsafe & (rng.random(labs.n) < race.disaster_risk)
     labs.capability = labs.capability - race.disaster_setback * disaster
     labs.compute = labs.compute * 10.0 ** (-race.disaster_setback * disaster)
-    labs.cash = np.where(disaster, labs.cash * 0.5, labs.cash)
+    labs.cash = labs.cash - 0.5 * np.maximum(labs.cash, 0.0) * disaster
     labs.incidents += disaster
     labs.harm_traced += race.disaster_harm * disaster
+    labs.harm_caused += race.disaster_harm * disaster
     model.step_harm += race.disaster_harm * float(disaster.sum())
     caught = unsafe & (rng.random(labs.n) < model.regulation.inspection(model))
-    labs.cash = labs.cash - model.params.regulation.fine * caught
+    labs.cash = labs.cash - model.params.regulation.fine * np.maximum(labs.cash, 0.0) * caught
     labs.safe = labs.safe | caught
     imitate(model)
     return int(disaster.sum())

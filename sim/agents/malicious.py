@@ -37,7 +37,7 @@ from sim.agents.governments import detection_probability, draw_jurisdictions
 from sim.agents.labs import logit_draw
 from sim.kernels import bass_network_step
 from sim.networks import random_graph
-from sim.regimes.release import MONITORED, SERVES_USERS
+from sim.regimes.release import ATTACK_ACCESS, MONITORED, SERVES_USERS, Level
 
 if TYPE_CHECKING:
     from sim.model import EcosystemModel
@@ -81,6 +81,7 @@ def act(model: EcosystemModel) -> dict[str, int]:
     mal, labs, mp = model.malicious, model.labs, model.params.malicious
     out = {"attempts": 0, "successes": 0, "caught": 0}
     mal.target[:] = -1
+    model.attack_exposure = np.zeros(labs.n)
     if mal.n == 0:
         return out
     dif = model.params.diffusion
@@ -109,24 +110,23 @@ def act(model: EcosystemModel) -> dict[str, int]:
     p_try = mp.attempt_prob / (1.0 + np.exp(-np.clip(mp.target_beta * v_t, -700, 700)))
     tries = np.isfinite(v_t) & (rng.random(active.size) < p_try)
     who, tgt, j = active[tries], target[tries], jur[tries]
-    mal.target[active] = target
+    mal.target[who] = tgt
     success = rng.random(who.size) >= guard[j, tgt]
     caught = rng.random(who.size) < detect[j, tgt]
     skill = 0.5 + 0.5 * mal.knows[who]
     harm = mp.harm_per_uplift * uplift[0, tgt] * skill * success
     traced = np.where(monitored[j, tgt], 1.0, model.params.regulation.attribution_open)
     np.add.at(labs.harm_traced, tgt, harm * traced)
+    np.add.at(labs.harm_caused, tgt, harm)
+    # attackers who probe a model search it for vulnerabilities, with the access they have
+    level = np.where(monitored[j, tgt], np.minimum(labs.level[tgt], Level.API), labs.level[tgt])
+    model.attack_exposure = np.bincount(tgt, weights=ATTACK_ACCESS[level],
+                                        minlength=labs.n).astype(np.float64)
     model.step_harm += float(harm.sum())
     mal.inactive_until[who[caught]] = model.steps + INACTIVE_QUARTERS
     mal.knows[who[caught]] = 0
     out.update(attempts=int(who.size), successes=int(success.sum()), caught=int(caught.sum()))
     return out
-
-
-def attackers_per_lab(model: EcosystemModel) -> np.ndarray:
-    """Actors whose chosen model this quarter is each lab's."""
-    t = model.malicious.target
-    return np.bincount(t[t >= 0], minlength=model.labs.n).astype(np.int64)
 
 
 def relocate(model: EcosystemModel) -> None:

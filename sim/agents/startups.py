@@ -17,8 +17,10 @@ Rules (parameters in :class:`sim.params.StartupParams`):
   marginal and fixed costs; exits when cash is negative (its users must choose again).
 * **Acquisition.** A lab holding more than ``acquisition_cash`` tries, with probability
   ``acquisition_prob``, to buy the largest startup built on it, for four quarters of that
-  startup's revenue plus 1 mu; merger control blocks buyers above ``merger_threshold`` user
-  share. The buyer takes over the startup's users.
+  startup's revenue plus 1 mu (paid to founders outside the model); merger control blocks
+  buyers whose ecosystem (own users plus users of startups built on them) exceeds
+  ``merger_threshold`` of users holding a provider. The buyer takes over the users.
+* **Losing the base.** A startup on an API whose lab stops offering one must exit.
 """
 
 from __future__ import annotations
@@ -177,6 +179,18 @@ def enter(model: EcosystemModel, k: int | None = None) -> int:
     return len(rows)
 
 
+def drop_orphans(model: EcosystemModel) -> int:
+    """API startups whose lab no longer offers an API exit; returns how many."""
+    st = model.startups
+    live = st.live()
+    if live.size == 0:
+        return 0
+    lost = live[(st.mode[live] == API) & (BUILD_MODE[model.labs.level[st.base[live]]] < 1)]
+    for row in lost:
+        model.remove_startup(int(row), acquirer=None)
+    return int(lost.size)
+
+
 def update_quality_and_prices(model: EcosystemModel) -> None:
     """Quality from the base model, mode bonus and skill; logit markup prices."""
     st, sp, mkt = model.startups, model.params.startups, model.params.market
@@ -201,13 +215,16 @@ def acquire(model: EcosystemModel) -> int:
     buyers = np.flatnonzero((labs.cash > lp.acquisition_cash)
                             & (rng.random(labs.n) < lp.acquisition_prob))
     done = 0
+    # merger control looks at the buyer's ecosystem: its users and its builders' users
+    ecosystem = labs.share + np.bincount(st.base[live], weights=st.share[live],
+                                         minlength=labs.n)
     for b in buyers:
         mine = live[(st.base[live] == b) & st.alive[live]]
         if mine.size == 0:
             continue
         target = mine[np.argmax(st.users[mine])]
         cost = 4.0 * st.revenue[target] + 1.0
-        if reg.merger_control and labs.share[b] > reg.merger_threshold:
+        if reg.merger_control and ecosystem[b] > reg.merger_threshold:
             model.counters["blocked_mergers"] += 1
             continue
         if labs.cash[b] - cost < lp.acquisition_cash:

@@ -196,8 +196,9 @@ class Endogenous(OpennessRegime):
     (trailing labs gain most from a community), ``lead_i`` its lead over the next lab,
     ``C = community_value``, ``G = rival_catch_up_cost`` and ``L_l`` the liability a lab
     expects at level ``l`` (:meth:`sim.model.EcosystemModel.expected_liability_per_level`).
-    Labs draw their level from the logit ``exp(beta V_il)``. Leaders stay closed and
-    trailers open, as in Mladenovic, Gidel & Courville (2026).
+    A lab reconsiders with probability ``revision_prob`` a quarter (a product cycle) and
+    then draws its level from the logit ``exp(beta V_il)``; otherwise it keeps its level.
+    Leaders stay closed and trailers open, as in Mladenovic, Gidel & Courville (2026).
     """
 
     classifier: ClassVar[dict[str, object]] = {**OpennessRegime.classifier,
@@ -230,4 +231,6 @@ class Endogenous(OpennessRegime):
         prob /= prob.sum(axis=1, keepdims=True)
         u = model.rng.random(n)
         pick = (prob.cumsum(axis=1) < u[:, None]).sum(axis=1)
-        return self.CHOICES[np.minimum(pick, len(self.CHOICES) - 1)]
+        drawn = self.CHOICES[np.minimum(pick, len(self.CHOICES) - 1)]
+        revise = model.rng.random(n) < prm.revision_prob
+        return np.where(revise, drawn, labs.level)

@@ -63,7 +63,7 @@ class RegulationRegime:
         return np.full(model.labs.n, np.inf)
 
     def compliance_cost(self, model: EcosystemModel) -> F64:
-        """Cost of compliance for each lab this quarter (mu)."""
+        """Share of each lab's investment spent on compliance (and licences) this quarter."""
         return np.zeros(model.labs.n)
 
     def transparency_floor(self, model: EcosystemModel) -> F64:
@@ -91,7 +91,7 @@ class LaissezFaire(RegulationRegime):
 class Transparency(RegulationRegime):
     """Disclosure mandates: every lab discloses at least ``sigma * transparency_floor``.
 
-    Compliance costs ``sigma * compliance_cost`` per quarter.
+    Compliance takes ``min(1, sigma * compliance_cost)`` of every lab's investment.
     """
 
     classifier: ClassVar[dict[str, bool]] = {**RegulationRegime.classifier, "disclosure": True}
@@ -102,7 +102,7 @@ class Transparency(RegulationRegime):
 
     def compliance_cost(self, model: EcosystemModel) -> F64:
         """Reporting cost on every lab."""
-        return self._sigma(model) * self.params.compliance_cost
+        return np.clip(self._sigma(model) * self.params.compliance_cost, 0.0, 1.0)
 
 
 @register(REGULATION, "risk_tiered")
@@ -111,9 +111,10 @@ class RiskTiered(RegulationRegime):
 
     A covered lab may publish weights only after ``audits_required`` clean audits of its
     current model (an audit is clean when it found nothing unpatched); otherwise it is held
-    at API level. Covered labs pay ``sigma * compliance_cost``, disclose at least
-    ``sigma * transparency_floor``, and an unsafe covered lab is caught with probability
-    ``min(1, sigma * inspection)`` each quarter and fined ``fine``.
+    at API level. Covered labs spend ``min(1, sigma * compliance_cost)`` of their investment
+    on compliance, disclose at least ``sigma * transparency_floor``, and an unsafe covered
+    lab is caught with probability ``min(1, sigma * inspection)`` each quarter and fined
+    ``fine`` of its cash.
     """
 
     classifier: ClassVar[dict[str, bool]] = {**RegulationRegime.classifier, "tiered": True,
@@ -127,7 +128,8 @@ class RiskTiered(RegulationRegime):
 
     def compliance_cost(self, model: EcosystemModel) -> F64:
         """Cost on covered labs."""
-        return self.covered(model) * self._sigma(model) * self.params.compliance_cost
+        share = self.covered(model) * self._sigma(model) * self.params.compliance_cost
+        return np.clip(share, 0.0, 1.0)
 
     def transparency_floor(self, model: EcosystemModel) -> F64:
         """Disclosure on covered labs."""
@@ -144,7 +146,8 @@ class Licensing(RegulationRegime):
     """A licence to train above the threshold, granted only to labs racing safely.
 
     Where ``sigma`` binds (at least 0.5), a lab without a licence cannot train beyond
-    ``compute_threshold``; a licence costs ``sigma * licence_fee`` per quarter and is held
+    ``compute_threshold``; a licence costs ``min(1, sigma * licence_fee)`` of the lab's
+    investment and is held
     by labs whose strategy is safe. Where the rule binds, covered labs are inspected with
     probability ``min(1, sigma * inspection)``; an unsafe one caught is fined.
     """
@@ -163,7 +166,7 @@ class Licensing(RegulationRegime):
     def compliance_cost(self, model: EcosystemModel) -> F64:
         """Licence fees of licensed, covered labs."""
         holds = self._binding(model) & model.labs.safe & self.covered(model)
-        return holds * self._sigma(model) * self.params.licence_fee
+        return np.clip(holds * self._sigma(model) * self.params.licence_fee, 0.0, 1.0)
 
     def inspection(self, model: EcosystemModel) -> F64:
         """Inspections of covered labs where the licence requirement binds."""
