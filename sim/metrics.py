@@ -26,6 +26,7 @@ PRIOR_GROWTH = 0.15  # OOM/quarter: frontier growth assumed before t=0 (about 4x
 OUTCOMES: dict[str, tuple[str, str]] = {
     "step": ("quarter", "quarters since the start (1 = first quarter)"),
     "seed": ("-", "entropy of the run's SeedSequence"),
+    "replicate": ("-", "replicate index (the SeedSequence spawn key), 0 for a single run"),
     "hhi": ("0-10000", "sum over firms of (100 x user share)^2"),
     "cr4": ("share", "user share of the four largest firms"),
     "hhi_upstream": ("0-10000", "HHI of live startups' base-model labs (count shares)"),
@@ -139,6 +140,7 @@ def outcomes(model: EcosystemModel, market: MarketResult, misuse: dict[str, int]
     return {
         "step": model.steps,
         "seed": int(model.seed_seq.entropy) if isinstance(model.seed_seq.entropy, int) else -1,
+        "replicate": int(model.seed_seq.spawn_key[-1]) if model.seed_seq.spawn_key else 0,
         "openness": prm.openness.name,
         "regulation": prm.regulation.name,
         "jurisdictions": prm.jurisdictions.name,

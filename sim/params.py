@@ -323,6 +323,8 @@ class RunParams:
 
     steps: int = p(40, 0, 100_000, unit="quarters", doc="steps to simulate")
     seed: int = p(0, 0, 2**63 - 1, doc="entropy of the run's SeedSequence")
+    replicates: int = p(1, 1, 100_000, doc="runs per configuration; replicate i draws from "
+                                           "SeedSequence(seed, spawn_key=(i,))")
     record_every: int = p(4, 1, 100_000, unit="steps", doc="per-agent recording interval")
     progress: bool = p(True, doc="show a progress bar")
 

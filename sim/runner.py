@@ -16,7 +16,7 @@ import pandas as pd
 from sim.model import EcosystemModel
 from sim.params import Params
 from sim.provenance import manifest
-from sim.seeding import SeedLike
+from sim.seeding import SeedLike, replicate
 
 #: metrics columns that name the scenario rather than measure it
 LABEL_COLUMNS = ("openness", "regulation", "jurisdictions")
@@ -62,6 +62,18 @@ def agents_frame(records: list[dict[str, np.ndarray]]) -> pd.DataFrame:
     df = pd.DataFrame(cols)
     df["agent_type"] = df["agent_type"].astype("string")
     return df
+
+
+def replicate_seeds(params: Params) -> list[np.random.SeedSequence]:
+    """The seed sequences of ``params.run.replicates`` replicates of one configuration.
+
+    A single replicate uses ``SeedSequence(seed)``, so ``aieco run run.seed=7`` and
+    ``run(params, rng=7)`` agree; several use its children ``spawn_key=(i,)``.
+    """
+    seed, n = params.run.seed, params.run.replicates
+    if n == 1:
+        return [np.random.SeedSequence(seed)]
+    return [replicate(seed, i) for i in range(n)]
 
 
 def run(params: Params | None = None, *, rng: SeedLike = None,

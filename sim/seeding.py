@@ -19,7 +19,9 @@ def seed_sequence(rng: SeedLike) -> np.random.SeedSequence:
     is not reused, so the caller's generator and the model's never share a stream).
     """
     if isinstance(rng, np.random.SeedSequence):
-        return rng
+        # a fresh copy: spawning children mutates a sequence, and a caller may reuse it
+        return np.random.SeedSequence(rng.entropy, spawn_key=rng.spawn_key,
+                                      pool_size=rng.pool_size)
     if isinstance(rng, np.random.Generator):
         return np.random.SeedSequence(rng.integers(0, 2**63, size=4).tolist())
     if rng is None:

@@ -18,6 +18,9 @@ from sim.params import ConfigError
 COMMANDS: dict[str, str] = {
     "run": "run one scenario: aieco run [group=option ...] [group.key=value ...]",
     "compare": "one scenario under several openness regimes, side by side",
+    "sweep": "a named experiment as a resumable parallel sweep: aieco sweep +experiment=NAME",
+    "collect": "gather a sweep's runs into results.parquet and summary.parquet: aieco collect DIR",
+    "report": "figures and report.md for a sweep: aieco report DIR",
 }
 
 
@@ -50,7 +53,9 @@ def main(argv: list[str] | None = None) -> None:
     if argv[0] == "--version":
         parser.parse_args(["--version"])
     command, rest = argv[0], argv[1:]
-    handlers: dict[str, Callable[[list[str]], None]] = {"run": _run, "compare": _compare}
+    handlers: dict[str, Callable[[list[str]], None]] = {
+        "run": _run, "compare": _compare, "sweep": _sweep, "collect": _collect,
+        "report": _report}
     if command not in handlers:
         close = difflib.get_close_matches(command, list(handlers), n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
@@ -71,3 +76,46 @@ def _compare(args: list[str]) -> None:
     from sim.cli.compare import compare_command
 
     compare_command(args)
+
+
+def _sweep(args: list[str]) -> None:
+    from sim.cli.sweep import sweep_command
+
+    sweep_command(args)
+
+
+def _folder(args: list[str], command: str) -> str:
+    parser = argparse.ArgumentParser(prog=f"aieco {command}",
+                                     description=COMMANDS[command].split(":")[0] + ".")
+    parser.add_argument("dir", help="a sweep folder (or any folder holding run folders)")
+    ns = parser.parse_args(args)
+    from pathlib import Path
+
+    if not Path(ns.dir).is_dir():
+        raise ConfigError("dir", ns.dir, "is not a folder")
+    return str(ns.dir)
+
+
+def _collect(args: list[str]) -> None:
+    from pathlib import Path
+
+    from sim.collect import RESULTS, SUMMARY, collect
+
+    root = Path(_folder(args, "collect"))
+    _, summary = collect(root)
+    if summary.empty:
+        fail(f"no complete runs under {root}")
+    print(f"{len(summary)} runs: {root / RESULTS}, {root / SUMMARY}")
+
+
+def _report(args: list[str]) -> None:
+    from pathlib import Path
+
+    root = Path(_folder(args, "report"))
+    from analysis.report import make_report
+
+    try:
+        path = make_report(root)
+    except FileNotFoundError as exc:
+        fail(str(exc))
+    print(f"report: {path}")

@@ -9,6 +9,7 @@ naming the key, the value and what is allowed.
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -49,16 +50,47 @@ def _thaw(node: DictConfig) -> DictConfig:
     return node
 
 
+@dataclass
+class ExperimentMeta:
+    """What a named experiment asks; read by sweeps and reports, ignored by the model."""
+
+    name: str = ""
+    question: str = ""
+    levers: list[str] = field(default_factory=list)
+    outcomes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CliConfig(Params):
+    """The command line's schema: the model's parameters plus experiment metadata."""
+
+    experiment: ExperimentMeta = field(default_factory=ExperimentMeta)
+
+
 def register_schema() -> None:
     """Put the parameter schema into Hydra's ConfigStore (idempotent)."""
-    ConfigStore.instance().store(name=SCHEMA, node=_thaw(OmegaConf.structured(Params)))
+    ConfigStore.instance().store(name=SCHEMA, node=_thaw(OmegaConf.structured(CliConfig)))
 
 
 def groups() -> dict[str, list[str]]:
-    """Config groups and their options, read from the config folder."""
+    """Parameter config groups and their options, read from the config folder."""
     root = config_dir()
     return {d.name: sorted(p.stem for p in d.glob("*.yaml"))
-            for d in sorted(root.iterdir()) if d.is_dir()}
+            for d in sorted(root.iterdir()) if d.is_dir() and d.name != "experiment"}
+
+
+def experiments() -> list[str]:
+    """Names of the named experiments (``configs/experiment/*.yaml``)."""
+    return sorted(p.stem for p in (config_dir() / "experiment").glob("*.yaml"))
+
+
+def experiment_meta(cfg: DictConfig) -> ExperimentMeta:
+    """The experiment metadata of a composed config."""
+    node = cfg.get("experiment")
+    plain = OmegaConf.to_container(node) if node else {}
+    if not isinstance(plain, dict):
+        return ExperimentMeta()
+    return ExperimentMeta(**{str(k): v for k, v in plain.items()})
 
 
 def params_from_cfg(cfg: DictConfig) -> Params:
@@ -81,7 +113,12 @@ def check_overrides(overrides: list[str]) -> None:
         raise ConfigError("override", " ".join(overrides), _first_line(exc)) from None
     for ov in parsed:
         key = ov.key_or_group
-        if key.startswith("hydra") or key == "experiment" or ov.is_delete():
+        if key.startswith("hydra") or ov.is_delete():
+            continue
+        if key == "experiment":
+            if not ov.is_sweep_override() and ov.value() not in experiments():
+                raise ConfigError("+experiment", ov.value(),
+                                  "choose one of: " + ", ".join(experiments()))
             continue
         value = ov.get_value_element_as_str() if not ov.is_sweep_override() else None
         if key in options and "." not in key:

@@ -6,11 +6,11 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sim.cli.task import existing_run, replicate_dirs
 from sim.params import ConfigError
 
 if TYPE_CHECKING:
     import pandas as pd
-    from omegaconf import DictConfig
 
 SUMMARY = (("hhi", "0-10000"), ("cr4", "share"), ("frontier_capability", "log10 FLOP"),
            ("open_frontier_gap", "quarters"), ("startups_alive", "count"),
@@ -45,7 +45,18 @@ def run_command(args: list[str]) -> None:
     flags = [a for a in args if a.startswith("-")]
     if any(f in ("-m", "--multirun") for f in flags):
         raise ConfigError("--multirun", True, "use 'aieco sweep' for sweeps")
-    compose_params(overrides)  # fails here, before Hydra creates any folder
+    params, _ = compose_params(overrides)  # fails here, before Hydra creates any folder
+    target = next((o.split("=", 1)[1] for o in reversed(overrides)
+                   if o.startswith("hydra.run.dir=")), None)
+    if target is not None:
+        states = {existing_run(d, params)
+                  for d in replicate_dirs(Path(target), params.run.replicates)}
+        if states == {"same"}:
+            print(f"{target} already holds the complete results of this configuration")
+            return
+        if "other" in states:
+            raise ConfigError("hydra.run.dir", target, "holds complete results of another "
+                              "configuration; choose another folder or delete it")
     _launch(args)
 
 
@@ -55,33 +66,11 @@ def _launch(args: list[str]) -> None:
     from sim.cli.config import config_dir
 
     sys.argv = ["aieco-run", *args]
+    from sim.cli.task import task
+
     app = hydra.main(version_base="1.3", config_path=str(config_dir()),
-                     config_name="config")(_task)
+                     config_name="config")(task)
     app()
-
-
-def _task(cfg: DictConfig) -> None:
-    import logging
-
-    from hydra.core.hydra_config import HydraConfig
-    from tqdm import tqdm
-
-    from sim.cli.config import params_from_cfg, to_yaml
-    from sim.io import write_run
-    from sim.runner import run
-
-    logging.getLogger("mesa").setLevel(logging.WARNING)  # mesa logs every step at INFO
-    params = params_from_cfg(cfg)
-    hc = HydraConfig.get()
-    out = Path(hc.runtime.output_dir)
-    label = f"{params.openness.name} x {params.regulation.name}"
-    with tqdm(total=params.run.steps, desc=label, unit="q", file=sys.stderr,
-              disable=not params.run.progress, leave=False) as bar:
-        results = run(params, on_step=lambda _m: bar.update(1))
-    write_run(out, results, to_yaml(cfg),
-              extra_manifest={"overrides": list(hc.overrides.task)})
-    print(summary_table(results.metrics))
-    print(f"results: {out}")
 
 
 def summary_table(metrics: pd.DataFrame) -> str:

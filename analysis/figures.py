@@ -1,0 +1,154 @@
+"""One function per figure. Each takes tidy tables and a path, and writes one PNG.
+
+``results`` has one row per run and step, ``summary`` one row per run (see
+:func:`sim.collect.collect`); levers are columns of both.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from analysis.stats import mean_ci
+from analysis.theme import CMAP, label, lever_label, summary_column
+
+MAX_HUE = 10
+
+
+def _order(values: pd.Series) -> list:
+    """Levels in a stable order: numbers ascending, names as they first appear."""
+    uniq = list(dict.fromkeys(values.dropna().tolist()))
+    try:
+        return sorted(uniq)
+    except TypeError:
+        return uniq
+
+
+def timeseries(results: pd.DataFrame, outcomes: list[str], hue: str | None,
+               path: Path, note: str = "") -> Path:
+    """Outcomes over time, mean and 95% bootstrap band across seeds, one line per level."""
+    data = results.melt(id_vars=["step", *([hue] if hue else [])], value_vars=outcomes,
+                        var_name="outcome", value_name="value")
+    cols = min(3, len(outcomes))
+    rows = math.ceil(len(outcomes) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.4 * rows), squeeze=False)
+    order = _order(results[hue]) if hue else None
+    for ax, outcome in zip(axes.flat, outcomes, strict=False):
+        sns.lineplot(data=data[data["outcome"] == outcome], x="step", y="value", hue=hue,
+                     hue_order=order, errorbar=("ci", 95), n_boot=300, seed=0, ax=ax,
+                     legend=ax is axes.flat[0])
+        ax.set_title(outcome.replace("_", " "))
+        ax.set_xlabel("quarter")
+        ax.set_ylabel(label(outcome))
+    for ax in list(axes.flat)[len(outcomes):]:
+        ax.set_visible(False)
+    if hue:
+        first = axes.flat[0]
+        handles, labels = first.get_legend_handles_labels()
+        if first.get_legend():
+            first.get_legend().remove()
+        fig.legend(handles, labels, title=lever_label(hue), loc="upper center",
+                   bbox_to_anchor=(0.5, 0.0), ncol=min(len(labels), 5))
+    fig.suptitle("Outcomes over time: mean and 95% confidence band across seeds"
+                 + (f"\n{note}" if note else ""), y=1.02)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def heatmaps(summary: pd.DataFrame, outcomes: list[str], rows: str, cols: str,
+             path: Path) -> Path:
+    """Mean outcome per cell of the two main levers, annotated."""
+    n = len(outcomes)
+    ncols = min(3, n)
+    nrows = math.ceil(n / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.8 * ncols, 3.9 * nrows), squeeze=False)
+    for ax, outcome in zip(axes.flat, outcomes, strict=False):
+        col = summary_column(outcome)
+        table = summary.pivot_table(index=rows, columns=cols, values=col, aggfunc="mean",
+                                    observed=True)
+        table = table.reindex(index=_order(summary[rows]), columns=_order(summary[cols]))
+        sns.heatmap(table, annot=True, fmt=".3g", cmap=CMAP, ax=ax,
+                    cbar_kws={"label": label(outcome, summarised=True)},
+                    annot_kws={"size": 8})
+        ax.set_title(outcome.replace("_", " "))
+        ax.set_xlabel(lever_label(cols))
+        ax.set_ylabel(lever_label(rows))
+        ax.tick_params(axis="x", rotation=30)
+        ax.tick_params(axis="y", rotation=0)
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    fig.suptitle("Mean over seeds, by the two main levers", y=1.01)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def lever_effects(summary: pd.DataFrame, outcomes: list[str], lever: str,
+                  path: Path) -> Path:
+    """Mean and 95% CI of each outcome by the levels of one lever (no second lever)."""
+    n = len(outcomes)
+    ncols = min(3, n)
+    nrows = math.ceil(n / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 3.4 * nrows), squeeze=False)
+    for ax, outcome in zip(axes.flat, outcomes, strict=False):
+        sns.pointplot(data=summary, x=lever, y=summary_column(outcome),
+                      order=_order(summary[lever]), errorbar=("ci", 95), n_boot=300, seed=0,
+                      ax=ax, linestyle="none", capsize=0.2)
+        ax.set_title(outcome.replace("_", " "))
+        ax.set_xlabel(lever_label(lever))
+        ax.set_ylabel(label(outcome, summarised=True))
+        ax.tick_params(axis="x", rotation=30)
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    fig.suptitle("Mean and 95% confidence interval across seeds", y=1.01)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def tradeoffs(summary: pd.DataFrame, hue: str | None, style: str | None,
+              path: Path) -> Path:
+    """Concentration against harm and against meaningful access, one point per setting.
+
+    Points are means over seeds with 95% confidence intervals on both axes, so settings do
+    not drown in their own replicates.
+    """
+    keys = [k for k in (hue, style) if k]
+    x = "hhi_final"
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.4))
+    for ax, y in zip(axes, ("harm_mean", "meaningful_access_final"), strict=True):
+        groups = summary.groupby(keys, observed=True, sort=False) if keys else [((), summary)]
+        points = []
+        for key, grp in groups:
+            key = key if isinstance(key, tuple) else (key,)
+            (mx, lx, hx), (my, ly, hy) = mean_ci(grp[x]), mean_ci(grp[y])
+            points.append({**dict(zip(keys, key, strict=True)), "x": mx, "y": my,
+                           "xerr": (mx - lx, hx - mx), "yerr": (my - ly, hy - my)})
+        pts = pd.DataFrame(points)
+        for p in points:
+            ax.errorbar(p["x"], p["y"], xerr=np.array(p["xerr"])[:, None],
+                        yerr=np.array(p["yerr"])[:, None], fmt="none", ecolor="0.7",
+                        elinewidth=0.8, zorder=1)
+        sns.scatterplot(data=pts, x="x", y="y", hue=hue, style=style, s=70, ax=ax,
+                        hue_order=_order(summary[hue]) if hue else None, zorder=2,
+                        legend=ax is axes[-1])
+        ax.set_xlabel(label("hhi", summarised=True))
+        ax.set_ylabel(label(y.rsplit("_", 1)[0], summarised=True))
+    axes[0].set_title("concentration vs harm")
+    axes[1].set_title("concentration vs meaningful access")
+    if axes[-1].get_legend():
+        sns.move_legend(axes[-1], "upper left", bbox_to_anchor=(1.02, 1.0))
+    fig.suptitle("Trade-offs: one point per setting, mean and 95% CI across seeds", y=1.02)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path

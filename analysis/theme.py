@@ -1,0 +1,48 @@
+"""The one look of every aieco figure: theme, palette, and labels with units."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; no display is needed or assumed
+
+import seaborn as sns
+
+from sim.metrics import OUTCOMES
+
+PALETTE = "colorblind"
+CMAP = "viridis"
+DPI = 150
+
+#: outcomes reported as the run mean (flows per quarter) rather than the final value
+FLOW_UNITS = ("count/quarter", "harm units/quarter", "mu/quarter", "contributions/quarter")
+
+
+def set_theme() -> None:
+    """Apply the aieco theme to matplotlib and seaborn."""
+    sns.set_theme(context="notebook", style="whitegrid", palette=PALETTE,
+                  rc={"figure.dpi": DPI, "savefig.dpi": DPI, "savefig.bbox": "tight",
+                      "axes.titleweight": "bold", "legend.frameon": False})
+
+
+def is_flow(outcome: str) -> bool:
+    """Whether an outcome is a per-quarter flow (summarised by its run mean)."""
+    return OUTCOMES.get(outcome, ("", ""))[0] in FLOW_UNITS
+
+
+def summary_column(outcome: str) -> str:
+    """The summary.parquet column that summarises ``outcome`` for one run."""
+    return f"{outcome}_mean" if is_flow(outcome) else f"{outcome}_final"
+
+
+def label(outcome: str, summarised: bool = False) -> str:
+    """Axis label: the outcome's name with its unit (and how a run is summarised)."""
+    unit = OUTCOMES.get(outcome, ("", ""))[0]
+    name = outcome.replace("_", " ")
+    how = (" (run mean)" if is_flow(outcome) else " (final)") if summarised else ""
+    return f"{name}{how} [{unit}]" if unit and unit != "-" else f"{name}{how}"
+
+
+def lever_label(lever: str) -> str:
+    """A lever's name for legends and axes."""
+    return lever.replace("_", " ")

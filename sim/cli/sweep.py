@@ -1,0 +1,216 @@
+"""``aieco sweep``: a named experiment (or any sweep) as a resumable Hydra multirun.
+
+Locally the joblib launcher runs one single-threaded worker per core; on a cluster
+``hydra/launcher=submitit_slurm`` runs the same jobs as SLURM jobs, and
+``hydra/launcher=submitit_local`` exercises that path here. Every job writes its own run
+folder, named by its overrides (``hydra.job.override_dirname``), so the same sweep run
+again into the same folder finds its completed runs by their manifests and skips them; a
+sweep extended with more seeds or levels only runs what is new. When the sweep ends it
+collects its runs into ``results.parquet`` and ``summary.parquet``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+from sim.params import ConfigError
+
+USAGE = """usage: aieco sweep +experiment=NAME [overrides ...] [hydra/launcher=LAUNCHER]
+
+Run a named experiment (or any sweep: key=a,b,c or key=range(0,10)) as a Hydra multirun,
+one run folder per job, then collect results.parquet and summary.parquet.
+
+experiments: {experiments}
+
+options (Hydra overrides):
+  hydra.sweep.dir=DIR              where the run folders go (default outputs/sweeps/NAME);
+                                   running again into the same folder resumes the sweep
+  hydra.launcher.n_jobs=N          parallel workers with joblib (default: one per core)
+  hydra/launcher=submitit_local    run jobs as submitit subprocesses on this machine
+  hydra/launcher=submitit_slurm    run jobs on a SLURM cluster (see experiments/catalogue.md)
+  run.seed=range(0,20)             replace the experiment's seeds
+"""
+
+
+def _split(overrides: list[str]) -> tuple[list[str], list[str], list[str]]:
+    """Split overrides into (model values, sweeps over model values, Hydra's own)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    plain, sweeps, own = [], [], []
+    for text, ov in zip(overrides, OverridesParser.create().parse_overrides(overrides),
+                        strict=True):
+        key = ov.key_or_group
+        if key.startswith("hydra"):
+            own.append(text)
+        elif ov.is_sweep_override():
+            sweeps.append(text)
+        else:
+            plain.append(text)
+    return plain, sweeps, own
+
+
+def plan(overrides: list[str]) -> tuple[str, int, list[str]]:
+    """Validate a sweep and return (experiment name, number of runs, launch overrides).
+
+    The number of runs is the number of jobs times the replicates each job runs.
+
+    Every value of every swept key is composed once with the fixed overrides, so a bad key,
+    type, range or option fails here, in one line, before any folder is made.
+    """
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from sim.cli.config import compose_params, experiment_meta
+
+    plain, sweeps, own = _split(overrides)
+    params, cfg = compose_params(plain)
+    sweeper = _sweeper_params(plain)
+    for text in sweeps:
+        key, _, value = text.lstrip("+").partition("=")
+        sweeper[key] = value
+    parser = OverridesParser.create()
+    counts, replicates = [], [params.run.replicates]
+    for key, value in sweeper.items():
+        ov = parser.parse_override(f"{key}={value}")
+        values = list(ov.sweep_string_iterator()) if ov.is_sweep_override() else [value]
+        counts.append(len(values))
+        for v in values:
+            swept, _ = compose_params([*plain, f"{key}={v}"])
+            if key == "run.replicates":
+                replicates.append(swept.run.replicates)
+    name = experiment_meta(cfg).name or "sweep"
+    launch = [*plain, *(f"{k}={v}" for k, v in sweeper.items()), *own]
+    jobs = math.prod(counts) if counts else 1
+    if len(replicates) > 1:  # replicates swept: the mean number per job
+        per_job = sum(replicates[1:]) / (len(replicates) - 1)
+    else:
+        per_job = replicates[0]
+    return name, round(jobs * per_job), launch
+
+
+def _sweeper_params(plain: list[str]) -> dict[str, str]:
+    """The sweeper parameters an experiment config declares."""
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    from sim.cli.config import config_dir, register_schema
+
+    register_schema()
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(version_base="1.3", config_dir=str(config_dir())):
+            cfg = compose("config", overrides=plain, return_hydra_config=True)
+    finally:
+        GlobalHydra.instance().clear()
+    params = cfg.hydra.sweeper.get("params") or {}
+    return {str(k): str(v) for k, v in params.items()}
+
+
+def warm_numba_cache() -> None:
+    """Compile (or load) every kernel once in the parent, before workers start."""
+    from sim import run
+    from sim.params import Params
+
+    run(Params().replace(population={"n_users": 200, "n_niches": 2, "n_labs": 2,
+                                     "n_startups": 2, "max_startups": 10, "n_cso": 2,
+                                     "n_malicious": 4},
+                         diffusion={"variant": "network", "user_degree": 2},
+                         run={"steps": 1, "progress": False}))
+
+
+class Progress:
+    """Runs done of total, elapsed and remaining time, from the manifests on disk."""
+
+    def __init__(self, root: Path, total: int) -> None:
+        from tqdm import tqdm
+
+        from sim.collect import find_runs
+
+        self.root, self.total, self._find = root, total, find_runs
+        self.start_done = len(find_runs(root)) if root.exists() else 0
+        self.bar = tqdm(total=total, initial=min(self.start_done, total), unit="run",
+                        desc=f"sweep {root.name}", file=sys.stderr, dynamic_ncols=True,
+                        smoothing=0.1)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+
+    def __enter__(self) -> Progress:
+        self._thread.start()
+        return self
+
+    def _poll(self) -> None:
+        while not self._stop.wait(1.0):
+            self._update()
+
+    def _update(self) -> None:
+        done = len(self._find(self.root)) if self.root.exists() else 0
+        self.bar.update(max(0, min(done, self.total) - self.bar.n))
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._update()
+        self.bar.close()
+
+
+def sweep_command(args: list[str]) -> None:
+    """Validate, warm the Numba cache, launch the multirun, then collect."""
+    from sim.cli.config import experiments
+
+    if any(a in ("-h", "--help") for a in args):
+        print(USAGE.format(experiments=", ".join(experiments())))
+        return
+    flags = [a for a in args if a.startswith("-")]
+    if flags:
+        raise ConfigError(flags[0], True, "aieco sweep takes only overrides; see --help")
+    name, total, launch = plan(args)
+    sweep_dir = next((o.split("=", 1)[1] for o in reversed(args)
+                      if o.startswith("hydra.sweep.dir=")), f"outputs/sweeps/{name}")
+    extra = [f"hydra.sweep.dir={sweep_dir}"]
+    if not any(o.startswith("hydra/launcher=") for o in args):
+        extra.append("hydra/launcher=joblib")
+        if not any(o.startswith("hydra.launcher.n_jobs=") for o in args):
+            extra.append(f"hydra.launcher.n_jobs={os.cpu_count() or 1}")
+    os.environ["NUMBA_NUM_THREADS"] = "1"  # workers inherit it: one thread each
+    warm_numba_cache()
+    failed = _launch([*launch, *extra], Path(sweep_dir), total)
+    _finish(Path(sweep_dir), total, failed)
+
+
+def _launch(overrides: list[str], root: Path, total: int) -> bool:
+    import hydra
+
+    from sim.cli.config import config_dir
+    from sim.cli.task import task
+
+    sys.argv = ["aieco-sweep", "--multirun", *overrides,
+                "hydra.sweep.subdir=${hydra.job.override_dirname}",
+                "hydra.job.config.override_dirname.exclude_keys=[experiment]",
+                "hydra/hydra_logging=disabled", "hydra/job_logging=disabled"]
+    app = hydra.main(version_base="1.3", config_path=str(config_dir()),
+                     config_name="config")(task)
+    start = time.perf_counter()
+    with Progress(root, total):
+        try:
+            app()
+        except SystemExit as exc:
+            return bool(exc.code)
+    print(f"sweep finished in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+    return False
+
+
+def _finish(root: Path, total: int, failed: bool) -> None:
+    from sim.collect import RESULTS, SUMMARY, collect
+
+    _, summary = collect(root)
+    done = len(summary)
+    print(f"{done} of {total} runs complete in {root}")
+    print(f"collected: {root / RESULTS}, {root / SUMMARY}")
+    if failed or done < total:
+        print(f"aieco: error: {total - done} runs did not complete; run the same command "
+              "again to retry them (completed runs are kept)", file=sys.stderr)
+        raise SystemExit(1)
