@@ -1,12 +1,13 @@
 # aieco: two commands set everything up on a fresh machine.
-#   make run   create .venv, install aieco, run the default scenario comparison
+#   make run   create .venv, install aieco, run the default experiment and its report
 #   make test  create .venv with the dev extras, install aieco, run the tests
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 DEPS   := $(VENV)/.deps-stamp
 DEVDEPS := $(VENV)/.devdeps-stamp
-OUT    ?= outputs/compare
+EXPERIMENT ?= concentration
+SWEEP_DIR  ?= outputs/sweeps/$(EXPERIMENT)
 PYTEST_ARGS ?=
 
 .PHONY: run test test-slow lint install install-dev clean
@@ -34,7 +35,8 @@ install-dev: $(DEVDEPS)
 	$(BIN)/pip install -q --no-deps --no-build-isolation --force-reinstall .
 
 run: install
-	$(BIN)/aieco compare --out $(OUT) run.progress=false
+	$(BIN)/aieco sweep +experiment=$(EXPERIMENT) hydra.sweep.dir=$(SWEEP_DIR)
+	$(BIN)/aieco report $(SWEEP_DIR)
 
 test: install-dev
 	$(BIN)/pytest -m "not slow" -n 2 $(PYTEST_ARGS)

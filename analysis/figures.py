@@ -15,7 +15,7 @@ import pandas as pd
 import seaborn as sns
 
 from analysis.stats import mean_ci
-from analysis.theme import CMAP, label, lever_label, summary_column
+from analysis.theme import CMAP, is_flow, label, lever_label, num, summary_column
 
 MAX_HUE = 10
 
@@ -31,7 +31,12 @@ def _order(values: pd.Series) -> list:
 
 def timeseries(results: pd.DataFrame, outcomes: list[str], hue: str | None,
                path: Path, note: str = "") -> Path:
-    """Outcomes over time, mean and 95% bootstrap band across seeds, one line per level."""
+    """Outcomes over time, mean and 95% bootstrap band across seeds, one line per level.
+
+    Per-quarter flows (harm, counts) are shown as 4-quarter rolling means, so that the
+    lines are readable; levels are shown as they are.
+    """
+    results = smooth_flows(results, outcomes, hue)
     data = results.melt(id_vars=["step", *([hue] if hue else [])], value_vars=outcomes,
                         var_name="outcome", value_name="value")
     cols = min(3, len(outcomes))
@@ -42,7 +47,8 @@ def timeseries(results: pd.DataFrame, outcomes: list[str], hue: str | None,
         sns.lineplot(data=data[data["outcome"] == outcome], x="step", y="value", hue=hue,
                      hue_order=order, errorbar=("ci", 95), n_boot=300, seed=0, ax=ax,
                      legend=ax is axes.flat[0])
-        ax.set_title(outcome.replace("_", " "))
+        flow = " (4-quarter rolling mean)" if is_flow(outcome) else ""
+        ax.set_title(outcome.replace("_", " ") + flow, fontsize=10 if flow else None)
         ax.set_xlabel("quarter")
         ax.set_ylabel(label(outcome))
     for ax in list(axes.flat)[len(outcomes):]:
@@ -62,25 +68,40 @@ def timeseries(results: pd.DataFrame, outcomes: list[str], hue: str | None,
     return path
 
 
+def smooth_flows(results: pd.DataFrame, outcomes: list[str], hue: str | None,
+                 window: int = 4) -> pd.DataFrame:
+    """Per-quarter flows replaced by their rolling mean within each run."""
+    flows = [o for o in outcomes if is_flow(o)]
+    if not flows or "run" not in results:
+        return results
+    out = results.sort_values(["run", "step"]).copy()
+    out[flows] = (out.groupby("run", observed=True)[flows]
+                  .transform(lambda s: s.rolling(window, min_periods=1).mean()))
+    return out
+
+
 def heatmaps(summary: pd.DataFrame, outcomes: list[str], rows: str, cols: str,
              path: Path) -> Path:
     """Mean outcome per cell of the two main levers, annotated."""
     n = len(outcomes)
     ncols = min(3, n)
     nrows = math.ceil(n / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4.8 * ncols, 3.9 * nrows), squeeze=False)
+    width = max(5.2, 1.2 * summary[cols].nunique() + 2.5)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, 4.4 * nrows),
+                             squeeze=False)
     for ax, outcome in zip(axes.flat, outcomes, strict=False):
         col = summary_column(outcome)
         table = summary.pivot_table(index=rows, columns=cols, values=col, aggfunc="mean",
                                     observed=True)
         table = table.reindex(index=_order(summary[rows]), columns=_order(summary[cols]))
-        sns.heatmap(table, annot=True, fmt=".3g", cmap=CMAP, ax=ax,
+        text = table.map(num)
+        sns.heatmap(table, annot=text, fmt="", cmap=CMAP, ax=ax,
                     cbar_kws={"label": label(outcome, summarised=True)},
                     annot_kws={"size": 8})
         ax.set_title(outcome.replace("_", " "))
         ax.set_xlabel(lever_label(cols))
         ax.set_ylabel(lever_label(rows))
-        ax.tick_params(axis="x", rotation=30)
+        plt.setp(ax.get_xticklabels(), rotation=35, ha="right", rotation_mode="anchor")
         ax.tick_params(axis="y", rotation=0)
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
@@ -105,7 +126,7 @@ def lever_effects(summary: pd.DataFrame, outcomes: list[str], lever: str,
         ax.set_title(outcome.replace("_", " "))
         ax.set_xlabel(lever_label(lever))
         ax.set_ylabel(label(outcome, summarised=True))
-        ax.tick_params(axis="x", rotation=30)
+        plt.setp(ax.get_xticklabels(), rotation=35, ha="right", rotation_mode="anchor")
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
     fig.suptitle("Mean and 95% confidence interval across seeds", y=1.01)

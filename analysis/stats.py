@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.theme import summary_column
+from analysis.theme import num, summary_column
 
 
 def mean_ci(values: pd.Series | np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
@@ -37,7 +37,7 @@ def means_table(summary: pd.DataFrame, levers: list[str], outcomes: list[str]) -
         row["runs"] = len(grp)
         for outcome in outcomes:
             m, lo, hi = mean_ci(grp[summary_column(outcome)])
-            row[outcome] = f"{m:.4g} [{lo:.4g}, {hi:.4g}]"
+            row[outcome] = f"{num(m)} [{num(lo)}, {num(hi)}]"
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -65,16 +65,17 @@ def findings(summary: pd.DataFrame, levers: list[str], outcomes: list[str]) -> l
         lo = min(cells, key=lambda c: c[1])
         what = "run mean" if col.endswith("_mean") else "final value"
         if len(cells) == 1:
-            out.append(f"**{outcome}** ({what}): {hi[1]:.4g} (95% CI {hi[2]:.4g} to {hi[3]:.4g}).")
+            out.append(f"**{outcome}** ({what}): {num(hi[1])} "
+                       f"(95% CI {num(hi[2])} to {num(hi[3])}).")
             continue
         clear = lo[3] < hi[2]
         verdict = ("the difference is clear at 95%" if clear else
                    "their 95% intervals overlap, so the seeds do not separate them")
-        out.append(f"**{outcome}** ({what}) is highest with {hi[0]} ({hi[1]:.4g}, CI "
-                   f"{hi[2]:.4g} to {hi[3]:.4g}) and lowest with {lo[0]} ({lo[1]:.4g}, CI "
-                   f"{lo[2]:.4g} to {lo[3]:.4g}); {verdict}.")
+        out.append(f"**{outcome}** ({what}) is highest with {hi[0]} ({num(hi[1])}, CI "
+                   f"{num(hi[2])} to {num(hi[3])}) and lowest with {lo[0]} ({num(lo[1])}, "
+                   f"CI {num(lo[2])} to {num(lo[3])}); {verdict}.")
         for lever in levers if len(levers) > 1 else []:
             means = summary.groupby(lever, observed=True)[col].mean().sort_values()
-            order = " < ".join(f"{k} ({v:.3g})" for k, v in means.items())
+            order = " < ".join(f"{k} ({num(v)})" for k, v in means.items())
             out.append(f"  Averaged over the other levers, by {lever}: {order}.")
     return out

@@ -10,7 +10,9 @@ import seaborn as sns
 
 from sim.metrics import OUTCOMES
 
-PALETTE = "colorblind"
+# seaborn's colour-blind palette, reordered so that the first levels are far apart
+# (its orange and vermillion sit side by side in the default order)
+PALETTE = [sns.color_palette("colorblind")[i] for i in (0, 3, 2, 4, 9, 5, 7, 8, 1, 6)]
 CMAP = "viridis"
 DPI = 150
 
@@ -23,6 +25,21 @@ def set_theme() -> None:
     sns.set_theme(context="notebook", style="whitegrid", palette=PALETTE,
                   rc={"figure.dpi": DPI, "savefig.dpi": DPI, "savefig.bbox": "tight",
                       "axes.titleweight": "bold", "legend.frameon": False})
+
+
+def num(value: float) -> str:
+    """A number with about three significant figures.
+
+    Never in scientific notation between 0.001 and a million.
+    """
+    if value != value:  # NaN
+        return "nan"
+    a = abs(value)
+    if a == 0 or 1e-3 <= a < 1e6:
+        if a >= 100:
+            return f"{value:.0f}"
+        return f"{value:.3g}" if a >= 1 else f"{value:.3f}".rstrip("0").rstrip(".")
+    return f"{value:.2e}"
 
 
 def is_flow(outcome: str) -> bool:

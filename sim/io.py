@@ -59,11 +59,21 @@ def write_text(text: str, path: Path) -> None:
     atomic_write(path, write)
 
 
+def clean_partial(run_dir: Path) -> int:
+    """Remove temporary files an interrupted write left behind; return how many."""
+    stale = list(Path(run_dir).glob(".*.tmp")) if Path(run_dir).is_dir() else []
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return len(stale)
+
+
 def write_run(out_dir: Path, results: Results, config_yaml: str,
               extra_manifest: dict[str, Any] | None = None) -> Path:
     """Write a run folder; the manifest goes last. Returns the folder."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    clean_partial(out_dir)
+    (out_dir / MANIFEST).unlink(missing_ok=True)  # the folder is not complete until the end
     write_parquet(results.metrics, out_dir / "metrics.parquet")
     write_parquet(results.agents, out_dir / "agents.parquet")
     write_text(config_yaml, out_dir / "config.yaml")

@@ -68,7 +68,9 @@ def plan(overrides: list[str]) -> tuple[str, int, list[str]]:
 
     plain, sweeps, own = _split(overrides)
     params, cfg = compose_params(plain)
-    sweeper = _sweeper_params(plain)
+    fixed = {t.lstrip("+~").split("=", 1)[0] for t in plain}
+    # a value given on the command line replaces the experiment's sweep of that key
+    sweeper = {k: v for k, v in _sweeper_params(plain).items() if k not in fixed}
     for text in sweeps:
         key, _, value = text.lstrip("+").partition("=")
         sweeper[key] = value

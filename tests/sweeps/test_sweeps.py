@@ -1,0 +1,166 @@
+"""Sweeps through the real launchers in subprocesses: experiments, collect, report, resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import aieco
+
+from sim.cli.config import experiments
+from sim.cli.sweep import plan
+from sim.collect import find_runs
+from sim.io import MANIFEST
+
+TINY = ["population=tiny", "run.steps=3", "run.replicates=2"]
+
+
+def sweep(tmp_path: Path, name: str, *extra: str, timeout: float = 600):
+    out = tmp_path / name
+    res = aieco("sweep", *extra, f"hydra.sweep.dir={out}", cwd=tmp_path, timeout=timeout)
+    return res, out
+
+
+@pytest.mark.parametrize("name", experiments())
+def test_every_experiment_runs_tiny_through_joblib(tmp_path, name):
+    args = [f"+experiment={name}", *TINY]
+    res, out = sweep(tmp_path, "s", *args, "hydra.launcher.n_jobs=1")
+    assert res.returncode == 0, res.stderr[-2000:]
+    summary = pd.read_parquet(out / "summary.parquet")
+    assert len(summary) == plan(args)[1]
+    results = pd.read_parquet(out / "results.parquet")
+    assert sorted(results["step"].unique()) == [1, 2, 3]
+    assert set(results["replicate"]) == {0, 1}
+    cfg = (find_runs(out)[0] / "config.yaml").read_text()
+    assert f"name: {name}" in cfg
+
+
+def test_experiment_levers_are_swept_columns():
+    for name in experiments():
+        _, total, launch = plan([f"+experiment={name}"])
+        assert total >= 10, name  # at least ten seeds per setting
+        text = " ".join(launch)
+        assert "run.replicates" not in text or total >= 10
+
+
+@pytest.fixture(scope="module")
+def small_sweep(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("sweep")
+    args = ["+experiment=concentration", *TINY, "run.steps=6",
+            "openness=closed,api_only,open_weights", "regulation=laissez_faire,risk_tiered"]
+    res, out = sweep(tmp, "s", *args)
+    assert res.returncode == 0, res.stderr[-2000:]
+    return out
+
+
+def test_collect_gives_one_row_per_run_and_step(small_sweep):
+    results = pd.read_parquet(small_sweep / "results.parquet")
+    summary = pd.read_parquet(small_sweep / "summary.parquet")
+    assert len(summary) == 3 * 2 * 2
+    assert len(results) == len(summary) * 6
+    for column in ("run", "openness", "regulation", "replicate", "hhi", "harm"):
+        assert column in results.columns
+    for column in ("hhi_final", "hhi_mean", "harm_mean", "openness", "regulation"):
+        assert column in summary.columns
+    assert not results.duplicated(["run", "step"]).any()
+    res = aieco("collect", str(small_sweep))
+    assert res.returncode == 0 and "12 runs" in res.stdout
+
+
+def test_report_writes_every_figure_and_the_markdown(small_sweep):
+    res = aieco("report", str(small_sweep))
+    assert res.returncode == 0, res.stderr[-2000:]
+    for name in ("timeseries.png", "heatmaps.png", "tradeoffs.png"):
+        path = small_sweep / "figures" / name
+        assert path.exists() and path.stat().st_size > 10_000, name
+    report = (small_sweep / "report.md").read_text()
+    assert "**Question.**" in report and "## What the figures say" in report
+    assert "figures/heatmaps.png" in report and "95% confidence" in report
+    assert "openness=closed" in report
+
+
+def test_report_and_collect_refuse_a_missing_folder(tmp_path):
+    res = aieco("report", str(tmp_path / "nope"))
+    assert res.returncode == 2 and res.stderr.startswith("aieco: error:")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    res = aieco("report", str(empty))
+    assert res.returncode == 2 and "no complete runs" in res.stderr
+
+
+def test_bad_sweep_value_fails_before_anything_is_written(tmp_path):
+    res, out = sweep(tmp_path, "s", "+experiment=concentration", "regulation=laissez_faire,nope")
+    assert res.returncode == 2
+    assert "nope" in res.stderr and "Traceback" not in res.stderr
+    assert not out.exists()
+    res, out = sweep(tmp_path, "s", "+experiment=nope")
+    assert res.returncode == 2 and "concentration" in res.stderr
+
+
+LAUNCH = ["+experiment=concentration", *TINY, "openness=closed,open_weights",
+          "regulation=laissez_faire,liability"]
+
+
+def test_serial_joblib_and_submitit_give_identical_results(tmp_path):
+    outs = []
+    for launcher in ("basic", "joblib", "submitit_local"):
+        res, out = sweep(tmp_path, launcher, *LAUNCH, f"hydra/launcher={launcher}")
+        assert res.returncode == 0, (launcher, res.stderr[-2000:])
+        outs.append(out)
+    frames = [pd.read_parquet(o / "results.parquet") for o in outs]
+    assert len(frames[0]) == 4 * 2 * 3
+    for other in frames[1:]:
+        pd.testing.assert_frame_equal(frames[0], other)
+    assert (outs[0] / "results.parquet").read_bytes() == (outs[2] / "results.parquet").read_bytes()
+
+
+def test_killed_sweep_resumes_to_the_uninterrupted_result(tmp_path):
+    args = ["+experiment=concentration", "population=tiny", "run.steps=30",
+            "run.replicates=3", "openness=closed,api_only,open_weights",
+            "regulation=laissez_faire,risk_tiered"]
+    res, whole = sweep(tmp_path, "whole", *args)
+    assert res.returncode == 0, res.stderr[-2000:]
+    total = 3 * 2 * 3
+
+    broken = tmp_path / "broken"
+    exe = Path(sys.executable).with_name("aieco")
+    proc = subprocess.Popen([str(exe), "sweep", *args, f"hydra.sweep.dir={broken}"],
+                            cwd=tmp_path, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 300
+    while time.time() < deadline and len(find_runs(broken)) < 3:
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    time.sleep(1.0)
+    done = find_runs(broken)
+    assert 3 <= len(done) < total
+    # nothing that looks complete is incomplete: every manifest names readable files,
+    # and a run without a manifest is not complete whatever else its folder holds
+    for manifest in broken.rglob(MANIFEST):
+        run_dir = manifest.parent
+        for name in json.loads(manifest.read_text())["files"]:
+            if name.endswith(".parquet"):
+                pd.read_parquet(run_dir / name)
+    for path in broken.rglob("*.parquet"):
+        pd.read_parquet(path)  # atomic writes: any parquet present is whole
+    frozen = {p: p.stat().st_mtime_ns for p in broken.rglob(MANIFEST)}
+    time.sleep(1.0)
+    assert {p: p.stat().st_mtime_ns for p in broken.rglob(MANIFEST)} == frozen  # all dead
+
+    res, _ = sweep(tmp_path, "broken", *args)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert len(find_runs(broken)) == total
+    for path, mtime in frozen.items():
+        assert path.stat().st_mtime_ns == mtime  # completed runs were skipped, not redone
+    assert not list(broken.rglob(".*.tmp"))
+    a = pd.read_parquet(whole / "results.parquet")
+    b = pd.read_parquet(broken / "results.parquet")
+    pd.testing.assert_frame_equal(a, b)
