@@ -20,6 +20,25 @@ from analysis.theme import CMAP, is_flow, label, lever_label, num, summary_colum
 MAX_HUE = 10
 
 
+def _grid(n: int, width: float, height: float) -> tuple[plt.Figure, np.ndarray]:
+    """Up to three panels a row for ``n`` panels; the unused ones hidden."""
+    ncols = min(3, n)
+    nrows = math.ceil(n / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows),
+                             squeeze=False)
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    return fig, axes
+
+
+def _save(fig: plt.Figure, path: Path, title: str, y: float = 1.01) -> Path:
+    fig.suptitle(title, y=y)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
 def _order(values: pd.Series) -> list:
     """Levels in a stable order: numbers ascending, names as they first appear."""
     uniq = list(dict.fromkeys(values.dropna().tolist()))
@@ -39,9 +58,7 @@ def timeseries(results: pd.DataFrame, outcomes: list[str], hue: str | None,
     results = smooth_flows(results, outcomes, hue)
     data = results.melt(id_vars=["step", *([hue] if hue else [])], value_vars=outcomes,
                         var_name="outcome", value_name="value")
-    cols = min(3, len(outcomes))
-    rows = math.ceil(len(outcomes) / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.4 * rows), squeeze=False)
+    fig, axes = _grid(len(outcomes), 4.6, 3.4)
     order = _order(results[hue]) if hue else None
     for ax, outcome in zip(axes.flat, outcomes, strict=False):
         sns.lineplot(data=data[data["outcome"] == outcome], x="step", y="value", hue=hue,
@@ -51,8 +68,6 @@ def timeseries(results: pd.DataFrame, outcomes: list[str], hue: str | None,
         ax.set_title(outcome.replace("_", " ") + flow, fontsize=10 if flow else None)
         ax.set_xlabel("quarter")
         ax.set_ylabel(label(outcome))
-    for ax in list(axes.flat)[len(outcomes):]:
-        ax.set_visible(False)
     if hue:
         first = axes.flat[0]
         handles, labels = first.get_legend_handles_labels()
@@ -60,12 +75,8 @@ def timeseries(results: pd.DataFrame, outcomes: list[str], hue: str | None,
             first.get_legend().remove()
         fig.legend(handles, labels, title=lever_label(hue), loc="upper center",
                    bbox_to_anchor=(0.5, 0.0), ncol=min(len(labels), 5))
-    fig.suptitle("Outcomes over time: mean and 95% confidence band across seeds"
+    return _save(fig, path, "Outcomes over time: mean and 95% confidence band across seeds"
                  + (f"\n{note}" if note else ""), y=1.02)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
 
 
 def smooth_flows(results: pd.DataFrame, outcomes: list[str], hue: str | None,
@@ -83,12 +94,7 @@ def smooth_flows(results: pd.DataFrame, outcomes: list[str], hue: str | None,
 def heatmaps(summary: pd.DataFrame, outcomes: list[str], rows: str, cols: str,
              path: Path) -> Path:
     """Mean outcome per cell of the two main levers, annotated."""
-    n = len(outcomes)
-    ncols = min(3, n)
-    nrows = math.ceil(n / ncols)
-    width = max(5.2, 1.2 * summary[cols].nunique() + 2.5)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, 4.4 * nrows),
-                             squeeze=False)
+    fig, axes = _grid(len(outcomes), max(5.2, 1.2 * summary[cols].nunique() + 2.5), 4.4)
     for ax, outcome in zip(axes.flat, outcomes, strict=False):
         col = summary_column(outcome)
         table = summary.pivot_table(index=rows, columns=cols, values=col, aggfunc="mean",
@@ -103,22 +109,13 @@ def heatmaps(summary: pd.DataFrame, outcomes: list[str], rows: str, cols: str,
         ax.set_ylabel(lever_label(rows))
         plt.setp(ax.get_xticklabels(), rotation=35, ha="right", rotation_mode="anchor")
         ax.tick_params(axis="y", rotation=0)
-    for ax in list(axes.flat)[n:]:
-        ax.set_visible(False)
-    fig.suptitle("Mean over seeds, by the two main levers", y=1.01)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return _save(fig, path, "Mean over seeds, by the two main levers")
 
 
 def lever_effects(summary: pd.DataFrame, outcomes: list[str], lever: str,
                   path: Path) -> Path:
     """Mean and 95% CI of each outcome by the levels of one lever (no second lever)."""
-    n = len(outcomes)
-    ncols = min(3, n)
-    nrows = math.ceil(n / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 3.4 * nrows), squeeze=False)
+    fig, axes = _grid(len(outcomes), 4.6, 3.4)
     for ax, outcome in zip(axes.flat, outcomes, strict=False):
         sns.pointplot(data=summary, x=lever, y=summary_column(outcome),
                       order=_order(summary[lever]), errorbar=("ci", 95), n_boot=300, seed=0,
@@ -127,13 +124,7 @@ def lever_effects(summary: pd.DataFrame, outcomes: list[str], lever: str,
         ax.set_xlabel(lever_label(lever))
         ax.set_ylabel(label(outcome, summarised=True))
         plt.setp(ax.get_xticklabels(), rotation=35, ha="right", rotation_mode="anchor")
-    for ax in list(axes.flat)[n:]:
-        ax.set_visible(False)
-    fig.suptitle("Mean and 95% confidence interval across seeds", y=1.01)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return _save(fig, path, "Mean and 95% confidence interval across seeds")
 
 
 def tradeoffs(summary: pd.DataFrame, hue: str | None, style: str | None,
@@ -168,8 +159,5 @@ def tradeoffs(summary: pd.DataFrame, hue: str | None, style: str | None,
     axes[1].set_title("concentration vs meaningful access")
     if axes[-1].get_legend():
         sns.move_legend(axes[-1], "upper left", bbox_to_anchor=(1.02, 1.0))
-    fig.suptitle("Trade-offs: one point per setting, mean and 95% CI across seeds", y=1.02)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return _save(fig, path, "Trade-offs: one point per setting, mean and 95% CI across seeds",
+                 y=1.02)

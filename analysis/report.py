@@ -6,7 +6,6 @@ missing) and the experiment's question, levers and outcomes from a run's ``confi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -15,21 +14,11 @@ import yaml
 from analysis import figures
 from analysis.stats import findings, means_table
 from analysis.theme import label, set_theme
-from sim.collect import RESULTS, SUMMARY, collect, find_runs
+from sim.collect import RESULTS, SUMMARY, ExperimentMeta, collect, find_runs
 from sim.io import write_text
 
 DEFAULT_OUTCOMES = ["hhi", "harm", "meaningful_access", "trust", "welfare", "frontier_capability"]
 FIGURES = "figures"
-
-
-@dataclass
-class Experiment:
-    """What the runs under a folder were asked to answer."""
-
-    name: str = "runs"
-    question: str = ""
-    levers: list[str] = field(default_factory=list)
-    outcomes: list[str] = field(default_factory=list)
 
 
 def load(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -39,14 +28,14 @@ def load(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     return pd.read_parquet(root / RESULTS), pd.read_parquet(root / SUMMARY)
 
 
-def experiment_of(root: Path, summary: pd.DataFrame) -> Experiment:
+def experiment_of(root: Path, summary: pd.DataFrame) -> ExperimentMeta:
     """The experiment metadata recorded in the first run's config, with sane fallbacks."""
     runs = find_runs(root)
     meta: dict = {}
     if runs:
         cfg = yaml.safe_load((runs[0] / "config.yaml").read_text()) or {}
         meta = cfg.get("experiment") or {}
-    exp = Experiment(name=meta.get("name") or root.name, question=meta.get("question", ""),
+    exp = ExperimentMeta(name=meta.get("name") or root.name, question=meta.get("question", ""),
                      levers=list(meta.get("levers") or []),
                      outcomes=list(meta.get("outcomes") or DEFAULT_OUTCOMES))
     exp.levers = [lv for lv in exp.levers if lv in summary and summary[lv].nunique() > 1]
@@ -89,7 +78,7 @@ def make_report(root: Path) -> Path:
     return path
 
 
-def render(exp: Experiment, summary: pd.DataFrame, made: list[tuple[str, Path]],
+def render(exp: ExperimentMeta, summary: pd.DataFrame, made: list[tuple[str, Path]],
            root: Path) -> str:
     """The Markdown of the report."""
     seeds = summary.groupby(exp.levers, observed=True).size() if exp.levers else [len(summary)]

@@ -8,6 +8,7 @@ come from each manifest's ``swept`` record.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,16 @@ import yaml
 from sim.io import MANIFEST, is_complete, write_parquet
 
 RESULTS, SUMMARY = "results.parquet", "summary.parquet"
+
+
+@dataclass
+class ExperimentMeta:
+    """What a named experiment asks; read by sweeps and reports, ignored by the model."""
+
+    name: str = ""
+    question: str = ""
+    levers: list[str] = field(default_factory=list)
+    outcomes: list[str] = field(default_factory=list)
 ID_COLUMNS = ("run", "config_hash")
 
 

@@ -22,6 +22,7 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from sim.collect import ExperimentMeta
 from sim.params import ConfigError, Params, sections, validate
 
 SCHEMA = "aieco_schema"
@@ -48,16 +49,6 @@ def _thaw(node: DictConfig) -> DictConfig:
         if isinstance(child, DictConfig):
             _thaw(child)
     return node
-
-
-@dataclass
-class ExperimentMeta:
-    """What a named experiment asks; read by sweeps and reports, ignored by the model."""
-
-    name: str = ""
-    question: str = ""
-    levers: list[str] = field(default_factory=list)
-    outcomes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,108 @@
+"""Write ``experiments/catalogue.md`` from the experiment configs (keeps it true to them).
+
+Run ``python experiments/catalogue.py`` after changing ``configs/experiment/*.yaml``; a test
+checks that the committed catalogue matches.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIGS = ROOT / "configs" / "experiment"
+TARGET = ROOT / "experiments" / "catalogue.md"
+
+HEAD = """# Named experiments
+
+One experiment per research question of the model brief. Each is a Hydra config in
+`configs/experiment/`, run as a resumable sweep:
+
+```sh
+.venv/bin/aieco sweep +experiment=NAME          # runs into outputs/sweeps/NAME, then collects
+.venv/bin/aieco report outputs/sweeps/NAME      # figures and report.md
+```
+
+Every setting runs `run.replicates` seeds (replicate `i` draws from
+`SeedSequence(run.seed, spawn_key=(i,))`); `run.replicates=20` or `run.seed=1` changes them.
+Any key can be fixed (`regulation=liability`) or swept (`regulation=liability,risk_tiered`)
+on the command line; a value given there replaces the experiment's sweep of that key.
+Running the same command again into the same folder skips completed runs, so an
+interrupted or extended sweep only runs what is missing.
+
+Wall times are for the default size on this project's 2-core machine, measured with
+`time .venv/bin/aieco sweep +experiment=NAME` (sweep and collect; the report adds 10-25 s).
+"""
+
+CLUSTER = """## On a cluster (SLURM)
+
+The same sweep runs as SLURM jobs through Hydra's submitit launcher, one job per setting
+(each running its replicates), with the same run folders, so results are identical to a
+local sweep and an interrupted cluster sweep resumes the same way:
+
+```sh
+.venv/bin/aieco sweep +experiment=concentration population=default \\
+    hydra/launcher=submitit_slurm \\
+    hydra.launcher.partition=compute hydra.launcher.timeout_min=60 \\
+    hydra.launcher.cpus_per_task=1 hydra.launcher.mem_gb=4 \\
+    hydra.launcher.array_parallelism=200 \\
+    hydra.sweep.dir=/scratch/$USER/aieco/concentration
+.venv/bin/aieco report /scratch/$USER/aieco/concentration
+```
+
+Run it from a login node inside the project's `.venv` (the jobs import `aieco` from the
+same environment, so it must live on a shared file system). `hydra.launcher.*` takes every
+option of `hydra-submitit-launcher` 1.2 (`account`, `qos`, `gres`, `setup` lines, ...).
+`hydra/launcher=submitit_local` runs the same path on one machine, and the test suite runs
+it; SLURM itself is not available on this project's machines, so only the local path is
+tested here.
+"""
+
+
+def section(path: Path, times: dict[str, str]) -> str:
+    """The catalogue entry of one experiment config."""
+    cfg = yaml.safe_load(path.read_text())
+    meta = cfg.get("experiment", {})
+    name = meta.get("name", path.stem)
+    params = (cfg.get("hydra", {}).get("sweeper", {}) or {}).get("params", {}) or {}
+    fixed = [d for d in cfg.get("defaults", []) if isinstance(d, dict)]
+    lines = [f"## `{name}`", "", f"**Question.** {meta.get('question', '').strip()}", ""]
+    lines.append("| lever | values |")
+    lines.append("|---|---|")
+    for key, values in params.items():
+        lines.append(f"| `{key}` | {str(values).replace(',', ', ')} |")
+    lines.append("")
+    setting = [f"`{k.replace('override /', '')}={v}`" for d in fixed for k, v in d.items()]
+    other = {k: v for k, v in cfg.items() if k not in ("defaults", "experiment", "hydra")}
+    setting += [f"`{g}.{k}={v}`" for g, kv in other.items() for k, v in kv.items()
+                if k != "progress"]
+    lines.append("Fixed: " + (", ".join(setting) if setting else "defaults") + ".")
+    lines.append("")
+    outcomes = ", ".join(f"`{o}`" for o in meta.get("outcomes", []))
+    lines.append(f"Outcomes that answer it: {outcomes}.")
+    lines.append("")
+    lines.append(f"Command: `.venv/bin/aieco sweep +experiment={name}`"
+                 + (f" (wall time here: {times[name]})" if name in times else ""))
+    return "\n".join(lines)
+
+
+def render(times: dict[str, str] | None = None) -> str:
+    """The whole catalogue."""
+    times = times or read_times()
+    parts = [HEAD]
+    parts += [section(p, times) for p in sorted(CONFIGS.glob("*.yaml"))]
+    parts.append(CLUSTER)
+    return "\n\n".join(parts).rstrip() + "\n"
+
+
+def read_times() -> dict[str, str]:
+    """Measured wall times, kept in ``experiments/wall_times.yaml``."""
+    path = ROOT / "experiments" / "wall_times.yaml"
+    return yaml.safe_load(path.read_text()) or {} if path.exists() else {}
+
+
+if __name__ == "__main__":
+    TARGET.write_text(render())
+    print(f"wrote {TARGET}", file=sys.stderr)
