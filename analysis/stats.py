@@ -52,11 +52,11 @@ def findings(summary: pd.DataFrame, levers: list[str], outcomes: list[str]) -> l
     out = []
     for outcome in outcomes:
         col = summary_column(outcome)
-        groups = summary.groupby(levers, observed=True) if levers else [("all runs", summary)]
+        groups = summary.groupby(levers, observed=True) if levers else [((), summary)]
         cells = []
         for key, grp in groups:
             key = key if isinstance(key, tuple) else (key,)
-            name = ", ".join(f"{k}={v}" for k, v in zip(levers, key, strict=True)) or "all"
+            name = ", ".join(f"{k}={v}" for k, v in zip(levers, key, strict=True)) or "all runs"
             cells.append((name, *mean_ci(grp[col])))
         cells = [c for c in cells if np.isfinite(c[1])]
         if not cells:

@@ -61,5 +61,5 @@ def label(outcome: str, summarised: bool = False) -> str:
 
 
 def lever_label(lever: str) -> str:
-    """A lever's name for legends and axes."""
-    return lever.replace("_", " ")
+    """A lever's name for legends and axes (config keys with a dot stay as they are)."""
+    return lever if "." in lever else lever.replace("_", " ")

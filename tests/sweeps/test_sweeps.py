@@ -40,6 +40,10 @@ def test_every_experiment_runs_tiny_through_joblib(tmp_path, name):
     assert set(results["replicate"]) == {0, 1}
     cfg = (find_runs(out)[0] / "config.yaml").read_text()
     assert f"name: {name}" in cfg
+    if name == "baseline":  # the one experiment without levers: its report still works
+        res = aieco("report", str(out))
+        assert res.returncode == 0, res.stderr[-2000:]
+        assert "(95% CI" in (out / "report.md").read_text()
 
 
 def test_experiment_levers_are_swept_columns():
