@@ -59,7 +59,10 @@ def timeseries(results: pd.DataFrame, outcomes: list[str], hue: str | None,
     data = results.melt(id_vars=["step", *([hue] if hue else [])], value_vars=outcomes,
                         var_name="outcome", value_name="value")
     fig, axes = _grid(len(outcomes), 4.6, 3.4)
-    order = _order(results[hue]) if hue else None
+    # levels as text, so that numeric levers get the categorical palette, in numeric order
+    order = [str(v) for v in _order(results[hue])] if hue else None
+    if hue:
+        data[hue] = data[hue].astype(str)
     for ax, outcome in zip(axes.flat, outcomes, strict=False):
         sns.lineplot(data=data[data["outcome"] == outcome], x="step", y="value", hue=hue,
                      hue_order=order, errorbar=("ci", 95), n_boot=300, seed=0, ax=ax,
@@ -146,12 +149,16 @@ def tradeoffs(summary: pd.DataFrame, hue: str | None, style: str | None,
             points.append({**dict(zip(keys, key, strict=True)), "x": mx, "y": my,
                            "xerr": (mx - lx, hx - mx), "yerr": (my - ly, hy - my)})
         pts = pd.DataFrame(points)
+        for k in keys:
+            pts[k] = pts[k].astype(str)  # categorical colours and markers, numeric or not
         for p in points:
             ax.errorbar(p["x"], p["y"], xerr=np.array(p["xerr"])[:, None],
                         yerr=np.array(p["yerr"])[:, None], fmt="none", ecolor="0.7",
                         elinewidth=0.8, zorder=1)
         sns.scatterplot(data=pts, x="x", y="y", hue=hue, style=style, s=70, ax=ax,
-                        hue_order=_order(summary[hue]) if hue else None, zorder=2,
+                        hue_order=[str(v) for v in _order(summary[hue])] if hue else None,
+                        style_order=[str(v) for v in _order(summary[style])] if style else None,
+                        zorder=2,
                         legend=ax is axes[-1])
         ax.set_xlabel(label("hhi", summarised=True))
         ax.set_ylabel(label(y.rsplit("_", 1)[0], summarised=True))

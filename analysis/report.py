@@ -6,6 +6,7 @@ missing) and the experiment's question, levers and outcomes from a run's ``confi
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -14,7 +15,7 @@ import yaml
 from analysis import figures
 from analysis.stats import findings, means_table
 from analysis.theme import label, set_theme
-from sim.collect import RESULTS, SUMMARY, ExperimentMeta, collect, find_runs
+from sim.collect import ExperimentMeta, collect, find_runs
 from sim.io import write_text
 
 DEFAULT_OUTCOMES = ["hhi", "harm", "meaningful_access", "trust", "welfare", "frontier_capability"]
@@ -22,10 +23,12 @@ FIGURES = "figures"
 
 
 def load(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The results and summary tables of a folder, collecting them if needed."""
-    if not (root / RESULTS).exists() or not (root / SUMMARY).exists():
-        return collect(root)
-    return pd.read_parquet(root / RESULTS), pd.read_parquet(root / SUMMARY)
+    """The results and summary tables of a folder, collected afresh.
+
+    Collecting again is cheap and means a report never shows a stale collection (a sweep
+    resumed or extended after its last collect).
+    """
+    return collect(root)
 
 
 def experiment_of(root: Path, summary: pd.DataFrame) -> ExperimentMeta:
@@ -39,7 +42,14 @@ def experiment_of(root: Path, summary: pd.DataFrame) -> ExperimentMeta:
                      levers=list(meta.get("levers") or []),
                      outcomes=list(meta.get("outcomes") or DEFAULT_OUTCOMES))
     exp.levers = [lv for lv in exp.levers if lv in summary and summary[lv].nunique() > 1]
-    exp.outcomes = [o for o in exp.outcomes if f"{o}_final" in summary]
+    known = [o for o in exp.outcomes if f"{o}_final" in summary]
+    missing = [o for o in exp.outcomes if o not in known]
+    if missing:
+        print(f"aieco report: outcomes not in these results, left out: {', '.join(missing)}",
+              file=sys.stderr)
+    exp.outcomes = known or [o for o in DEFAULT_OUTCOMES if f"{o}_final" in summary]
+    if not exp.outcomes:
+        raise FileNotFoundError(f"no outcome columns in the results under {root}")
     return exp
 
 

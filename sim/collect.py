@@ -102,8 +102,8 @@ def _summarise(metrics: pd.DataFrame) -> dict[str, Any]:
         if col in ("step",):
             continue
         if pd.api.types.is_numeric_dtype(metrics[col]):
-            if col == "seed":
-                out["seed"] = last[col]
+            if col in ("seed", "replicate"):
+                out[col] = last[col]
                 continue
             out[f"{col}_final"] = last[col]
             out[f"{col}_mean"] = metrics[col].mean()

@@ -401,11 +401,6 @@ class EcosystemModel(mesa.Model):
         rate = self.params.regulation.capacity_programmes
         return rate * np.minimum(self.governments.effective, 1.0)
 
-    def run_steps(self, n: int) -> None:
-        """Run ``n`` quarters."""
-        for _ in range(n):
-            self.step()
-
     def views(self, cls: type[ArrayAgent]) -> list[ArrayAgent]:
         """The Mesa agents of one type, in creation order."""
         return list(self.agents_by_type[cls]) if cls in self.agents_by_type else []

@@ -44,6 +44,10 @@ class ConfigError(ValueError):
         self.key, self.value, self.allowed = key, value, allowed
         super().__init__(f"{key}={value!r} is invalid: {allowed}")
 
+    def __reduce__(self) -> tuple[type, tuple[str, Any, str]]:
+        # rebuilt from its three parts when it crosses a process boundary (sweep workers)
+        return (type(self), (self.key, self.value, self.allowed))
+
 
 def p(default: Any, lo: float | None = None, hi: float | None = None, *, unit: str = "",
       doc: str = "", choices: tuple[str, ...] | None = None) -> Any:

@@ -24,9 +24,21 @@ PACKAGES = ("aieco", "mesa", "numpy", "numba", "scipy", "pandas", "pyarrow", "hy
             "omegaconf", "seaborn")
 
 
+#: run settings that change neither a run's outcomes nor which run it is
+NOT_HASHED = ("replicates", "progress")
+
+
 def config_hash(params: Params) -> str:
-    """SHA-256 of the canonical JSON of the parameters (sorted keys)."""
-    text = json.dumps(dataclasses.asdict(params), sort_keys=True, default=str)
+    """SHA-256 of the canonical JSON of the parameters (sorted keys).
+
+    ``run.replicates`` and ``run.progress`` are left out: one replicate's results do not
+    depend on how many others run, nor on a progress bar, so extending a sweep with more
+    replicates keeps the runs it already has.
+    """
+    plain = dataclasses.asdict(params)
+    for key in NOT_HASHED:
+        plain["run"].pop(key, None)
+    text = json.dumps(plain, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -107,7 +107,10 @@ def check_overrides(overrides: list[str]) -> None:
         if key.startswith("hydra") or ov.is_delete():
             continue
         if key == "experiment":
-            if not ov.is_sweep_override() and ov.value() not in experiments():
+            if ov.is_sweep_override():
+                raise ConfigError("+experiment", str(ov.input_line).split("=", 1)[-1],
+                                  "sweep one experiment at a time")
+            if ov.value() not in experiments():
                 raise ConfigError("+experiment", ov.value(),
                                   "choose one of: " + ", ".join(experiments()))
             continue

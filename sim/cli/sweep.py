@@ -1,6 +1,8 @@
 """``aieco sweep``: a named experiment (or any sweep) as a resumable Hydra multirun.
 
-Locally the joblib launcher runs one single-threaded worker per core; on a cluster
+A sweep folder records its identity (``sweep.json``: experiment, fixed values, levers); a
+different sweep into the same folder is refused. Locally the joblib launcher runs one
+single-threaded worker per core; on a cluster
 ``hydra/launcher=submitit_slurm`` runs the same jobs as SLURM jobs, and
 ``hydra/launcher=submitit_local`` exercises that path here. Every job writes its own run
 folder, named by its overrides (``hydra.job.override_dirname``), so the same sweep run
@@ -17,6 +19,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 from sim.params import ConfigError
 
@@ -40,11 +43,19 @@ options (Hydra overrides):
 def _split(overrides: list[str]) -> tuple[list[str], list[str], list[str]]:
     """Split overrides into (model values, sweeps over model values, Hydra's own)."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
 
     plain, sweeps, own = [], [], []
-    for text, ov in zip(overrides, OverridesParser.create().parse_overrides(overrides),
-                        strict=True):
+    try:
+        parsed = OverridesParser.create().parse_overrides(overrides)
+    except HydraException as exc:
+        raise ConfigError("override", " ".join(overrides),
+                          str(exc).strip().splitlines()[0]) from None
+    for text, ov in zip(overrides, parsed, strict=True):
         key = ov.key_or_group
+        if key == "experiment" and ov.is_sweep_override():
+            raise ConfigError("+experiment", text.split("=", 1)[-1],
+                              "sweep one experiment at a time (a folder holds one experiment)")
         if key.startswith("hydra"):
             own.append(text)
         elif ov.is_sweep_override():
@@ -54,8 +65,55 @@ def _split(overrides: list[str]) -> tuple[list[str], list[str], list[str]]:
     return plain, sweeps, own
 
 
-def plan(overrides: list[str]) -> tuple[str, int, list[str]]:
-    """Validate a sweep and return (experiment name, number of runs, launch overrides).
+LAUNCHERS = ("basic", "joblib", "submitit_local", "submitit_slurm")
+#: keys that do not tell runs apart: left out of run-folder names and of a sweep's identity
+NOT_IN_NAMES = ("experiment", "run.replicates", "run.progress")
+
+
+def identity(name: str, plain: list[str], swept: list[str]) -> dict[str, object]:
+    """What makes a sweep folder this sweep: its experiment, fixed values and levers.
+
+    More seeds or more levels of the same levers extend a sweep; anything else is another
+    sweep and needs another folder.
+    """
+    fixed = sorted(t.lstrip("+~") for t in plain
+                   if t.lstrip("+~").split("=", 1)[0] not in NOT_IN_NAMES)
+    return {"experiment": name, "fixed": fixed, "levers": sorted(swept)}
+
+
+def claim(root: Path, ident: dict[str, object]) -> None:
+    """Record the sweep's identity in its folder, or refuse a folder holding another."""
+    import json
+
+    from sim.io import write_text
+
+    path = root / SWEEP_FILE
+    if path.exists():
+        held = json.loads(path.read_text())
+        if held != ident:
+            raise ConfigError("hydra.sweep.dir", str(root),
+                              f"holds another sweep (experiment {held.get('experiment')}, "
+                              f"fixed {held.get('fixed')}, levers {held.get('levers')}); "
+                              "choose another folder")
+        return
+    root.mkdir(parents=True, exist_ok=True)
+    write_text(json.dumps(ident, indent=2) + "\n", path)
+
+
+SWEEP_FILE = "sweep.json"
+
+
+class SweepPlan(NamedTuple):
+    """A validated sweep: its name, number of runs, Hydra overrides and identity."""
+
+    name: str
+    total: int
+    launch: list[str]
+    identity: dict[str, object]
+
+
+def plan(overrides: list[str]) -> SweepPlan:
+    """Validate a sweep: its experiment name, number of runs, launch overrides, identity.
 
     The number of runs is the number of jobs times the replicates each job runs.
 
@@ -84,6 +142,12 @@ def plan(overrides: list[str]) -> tuple[str, int, list[str]]:
             swept, _ = compose_params([*plain, f"{key}={v}"])
             if key == "run.replicates":
                 replicates.append(swept.run.replicates)
+    for text in own:
+        if text.startswith("hydra/launcher="):
+            choice = text.split("=", 1)[1]
+            if choice not in LAUNCHERS:
+                raise ConfigError("hydra/launcher", choice,
+                                  "choose one of: " + ", ".join(LAUNCHERS))
     name = experiment_meta(cfg).name or "sweep"
     launch = [*plain, *(f"{k}={v}" for k, v in sweeper.items()), *own]
     jobs = math.prod(counts) if counts else 1
@@ -91,7 +155,7 @@ def plan(overrides: list[str]) -> tuple[str, int, list[str]]:
         per_job = sum(replicates[1:]) / (len(replicates) - 1)
     else:
         per_job = replicates[0]
-    return name, round(jobs * per_job), launch
+    return SweepPlan(name, round(jobs * per_job), launch, identity(name, plain, list(sweeper)))
 
 
 def _sweeper_params(plain: list[str]) -> dict[str, str]:
@@ -169,9 +233,10 @@ def sweep_command(args: list[str]) -> None:
     flags = [a for a in args if a.startswith("-")]
     if flags:
         raise ConfigError(flags[0], True, "aieco sweep takes only overrides; see --help")
-    name, total, launch = plan(args)
+    name, total, launch, ident = plan(args)
     sweep_dir = next((o.split("=", 1)[1] for o in reversed(args)
-                      if o.startswith("hydra.sweep.dir=")), f"outputs/sweeps/{name}")
+                      if o.lstrip("+").startswith("hydra.sweep.dir=")), f"outputs/sweeps/{name}")
+    claim(Path(sweep_dir), ident)
     extra = [f"hydra.sweep.dir={sweep_dir}"]
     if not any(o.startswith("hydra/launcher=") for o in args):
         extra.append("hydra/launcher=joblib")
@@ -191,7 +256,8 @@ def _launch(overrides: list[str], root: Path, total: int) -> bool:
 
     sys.argv = ["aieco-sweep", "--multirun", *overrides,
                 "hydra.sweep.subdir=${hydra.job.override_dirname}",
-                "hydra.job.config.override_dirname.exclude_keys=[experiment]",
+                "hydra.job.config.override_dirname.exclude_keys=["
+                + ",".join(NOT_IN_NAMES) + "]",
                 "hydra/hydra_logging=disabled", "hydra/job_logging=disabled"]
     app = hydra.main(version_base="1.3", config_path=str(config_dir()),
                      config_name="config")(task)
@@ -208,6 +274,8 @@ def _launch(overrides: list[str], root: Path, total: int) -> bool:
 def _finish(root: Path, total: int, failed: bool) -> None:
     from sim.collect import RESULTS, SUMMARY, collect
 
+    if not root.is_dir():
+        raise ConfigError("sweep", str(root), "Hydra did not start the sweep (see above)")
     _, summary = collect(root)
     done = len(summary)
     print(f"{done} of {total} runs complete in {root}")

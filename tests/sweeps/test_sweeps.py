@@ -48,7 +48,7 @@ def test_every_experiment_runs_tiny_through_joblib(tmp_path, name):
 
 def test_experiment_levers_are_swept_columns():
     for name in experiments():
-        _, total, launch = plan([f"+experiment={name}"])
+        _, total, launch, _ = plan([f"+experiment={name}"])
         assert total >= 10, name  # at least ten seeds per setting
         text = " ".join(launch)
         assert "run.replicates" not in text or total >= 10
@@ -168,3 +168,33 @@ def test_killed_sweep_resumes_to_the_uninterrupted_result(tmp_path):
     a = pd.read_parquet(whole / "results.parquet")
     b = pd.read_parquet(broken / "results.parquet")
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_a_different_sweep_into_the_same_folder_is_refused(tmp_path):
+    base = ["+experiment=race", *TINY, "race.speed_factor=1.5", "race.disaster_risk=0.02"]
+    res, out = sweep(tmp_path, "s", *base)
+    assert res.returncode == 0, res.stderr[-2000:]
+    before = {p: p.stat().st_mtime_ns for p in out.rglob(MANIFEST)}
+    res, _ = sweep(tmp_path, "s", *[a.replace("run.steps=3", "run.steps=4") for a in base])
+    assert res.returncode == 2
+    assert "holds another sweep" in res.stderr and len(res.stderr.strip().splitlines()) == 1
+    assert {p: p.stat().st_mtime_ns for p in out.rglob(MANIFEST)} == before
+    # more replicates extend the same sweep: the runs it has are kept, one more is added
+    res, _ = sweep(tmp_path, "s", *[a.replace("replicates=2", "replicates=3") for a in base])
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert len(list(out.rglob(MANIFEST))) == 3
+    assert all(p.stat().st_mtime_ns == t for p, t in before.items())
+
+
+@pytest.mark.parametrize("args,words", [
+    (["+experiment=race,concentration"], ["one experiment at a time"]),
+    (["+experiment=race", "hydra/launcher=nope"], ["hydra/launcher", "joblib"]),
+    (["+experiment=race", "openness=closed,,x"], ["override"]),
+])
+def test_sweep_mistakes_fail_in_one_line(tmp_path, args, words):
+    res, out = sweep(tmp_path, "s", *args)
+    assert res.returncode == 2, res.stderr[-2000:]
+    assert len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.stderr
+    for word in words:
+        assert word in res.stderr
+    assert not out.exists()
