@@ -590,7 +590,7 @@ def random_graph(rng, n, mean_degree, isolated=0.2):
     return indptr, indices
 
 
-def run_network(adopted, indptr, indices, p, q, **kw):
+def check_network(adopted, indptr, indices, p, q, **kw):
     before = adopted.copy()
     got = bass_network_step(adopted, indptr, indices, p, q, **kw)
     want, want_state = naive.bass_network_step(before, indptr, indices, p, q, **kw)
@@ -610,7 +610,7 @@ def test_bass_network_matches_naive(seed, n, deg, frac, p, q, dt, substeps):
     rng = np.random.default_rng(seed)
     indptr, indices = random_graph(rng, n, deg)
     adopted = (rng.random(n) < frac).astype(np.uint8)
-    run_network(adopted, indptr, indices, p, q, key=seed, step=1, stream=2, dt=dt,
+    check_network(adopted, indptr, indices, p, q, key=seed, step=1, stream=2, dt=dt,
                 substeps=substeps)
 
 
@@ -619,11 +619,11 @@ def test_bass_network_no_rates_no_adoption_and_isolated_nodes_need_p():
     indptr, indices = random_graph(rng, 500, 4.0)
     adopted = (rng.random(500) < 0.3).astype(np.uint8)
     before = adopted.copy()
-    assert run_network(adopted, indptr, indices, 0.0, 0.0, key=0, step=0, stream=0) == 0
+    assert check_network(adopted, indptr, indices, 0.0, 0.0, key=0, step=0, stream=0) == 0
     assert_array_equal(adopted, before)
     # p = 0: isolated nodes never adopt, however strong imitation is.
     isolated = np.diff(indptr) == 0
-    run_network(adopted, indptr, indices, 0.0, 50.0, key=0, step=1, stream=0)
+    check_network(adopted, indptr, indices, 0.0, 50.0, key=0, step=1, stream=0)
     assert_array_equal(adopted[isolated], before[isolated])
     assert adopted.sum() > before.sum()  # but connected ones do
 
@@ -647,11 +647,11 @@ def test_bass_network_substeps_are_synchronous():
     indptr = np.array([0, 0, 1, 2], dtype=np.int64)
     indices = np.array([0, 1], dtype=np.int32)
     adopted = np.array([1, 0, 0], dtype=np.uint8)
-    assert run_network(adopted, indptr, indices, 0.0, 1e3, key=0, step=0, stream=0,
+    assert check_network(adopted, indptr, indices, 0.0, 1e3, key=0, step=0, stream=0,
                        substeps=1) == 1
     assert_array_equal(adopted, [1, 1, 0])
     adopted = np.array([1, 0, 0], dtype=np.uint8)
-    assert run_network(adopted, indptr, indices, 0.0, 2e3, key=0, step=0, stream=0,
+    assert check_network(adopted, indptr, indices, 0.0, 2e3, key=0, step=0, stream=0,
                        substeps=2) == 2
     assert_array_equal(adopted, [1, 1, 1])
 
@@ -666,7 +666,7 @@ def test_bass_network_high_degree_nodes():
     indices = np.tile(np.arange(leaves, dtype=np.int32), hubs)
     adopted = np.zeros(n, dtype=np.uint8)
     adopted[:leaves] = 1
-    got = run_network(adopted, indptr, indices, 0.0, math.log(2.0), key=5, step=0, stream=0,
+    got = check_network(adopted, indptr, indices, 0.0, math.log(2.0), key=5, step=0, stream=0,
                       substeps=1)
     assert abs(got - 50) < 5 * 5  # Binomial(100, 1/2): sd 5
 
@@ -676,7 +676,7 @@ def test_bass_network_several_chunks_and_validation():
     n = 2 * CHUNK + 77
     indptr, indices = random_graph(rng, n, 3.0)
     adopted = (rng.random(n) < 0.05).astype(np.uint8)
-    assert run_network(adopted, indptr, indices, 0.02, 0.6, key=1, step=2, stream=3,
+    assert check_network(adopted, indptr, indices, 0.02, 0.6, key=1, step=2, stream=3,
                        substeps=3) > 0
     assert bass_network_step(np.zeros(0, dtype=np.uint8), np.zeros(1, dtype=np.int64),
                              indices[:0], 0.1, 0.1, key=0, step=0, stream=0) == 0
