@@ -24,6 +24,7 @@ class CustomBuildHook(BuildHookInterface):
     """Writes the commit (with ``-dirty`` for uncommitted changes) into the wheel."""
 
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
+        """Add ``sim/_build.json`` with the commit to the files the wheel includes."""
         commit = _git("rev-parse", "HEAD", cwd=self.root)
         if commit and _git("status", "--porcelain", "--untracked-files=no", cwd=self.root):
             commit += "-dirty"

@@ -72,11 +72,12 @@ def git_commit() -> str | None:
 def manifest(params: Params, seed_seq: np.random.SeedSequence, wall_time: float) -> dict[str, Any]:
     """The manifest of a finished run."""
     entropy = seed_seq.entropy
+    versions = package_versions()
     return {
         "format_version": FORMAT_VERSION,
-        "aieco_version": package_versions()["aieco"],
+        "aieco_version": versions["aieco"],
         "git_commit": git_commit(),
-        "versions": package_versions(),
+        "versions": versions,
         "seed": int(entropy) if isinstance(entropy, int) else None,
         "spawn_key": list(seed_seq.spawn_key),
         "config_hash": config_hash(params),
