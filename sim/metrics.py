@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.agents.startups import WEIGHTS as WEIGHTS_MODE
 from sim.regimes.release import Level
 
 if TYPE_CHECKING:
@@ -29,6 +30,10 @@ OUTCOMES: dict[str, tuple[str, str]] = {
     "replicate": ("-", "replicate index (the SeedSequence spawn key), 0 for a single run"),
     "hhi": ("0-10000", "sum over firms of (100 x user share)^2"),
     "cr4": ("share", "user share of the four largest firms"),
+    "hhi_api": ("0-10000", "HHI of users among labs serving closed models (hosted or API "
+                "level): the frontier API layer"),
+    "hhi_open": ("0-10000", "HHI of users among firms serving open weights: labs at level "
+                 ">= 3 and startups built on weights"),
     "hhi_upstream": ("0-10000", "HHI of live startups' base-model labs (count shares)"),
     "gini_capability": ("0-1", "Gini of labs' capability above the baseline, max(0, c - c_base)"),
     "frontier_capability": ("log10 FLOP", "max over labs of capability"),
@@ -146,6 +151,11 @@ def outcomes(model: EcosystemModel, market: MarketResult, misuse: dict[str, int]
         "jurisdictions": prm.jurisdictions.name,
         "hhi": hhi(firm_users),
         "cr4": top_k_share(firm_users),
+        "hhi_api": hhi(lb.users[(lb.level >= Level.HOSTED) & (lb.level < Level.WEIGHTS)]
+                       .astype(float)),
+        "hhi_open": hhi(np.concatenate([lb.users[lb.level >= Level.WEIGHTS],
+                                        st.users[live][st.mode[live] == WEIGHTS_MODE]])
+                        .astype(float)),
         "hhi_upstream": hhi(np.bincount(st.base[live], minlength=max(lb.n, 1)).astype(float)),
         "gini_capability": gini(above),
         "frontier_capability": float(lb.capability.max()) if lb.n else model.baseline_capability,

@@ -130,14 +130,18 @@ class LabParams:
                                 doc="capability of the leading lab at t=0")
     initial_spread: float = p(1.0, 0.0, 10.0, unit="log10 FLOP",
                               doc="gap between the leading and the last lab at t=0")
-    initial_cash: float = p(20.0, 0.0, 1e9, unit="mu", doc="cash of each lab at t=0")
+    initial_cash: float = p(20.0, 0.0, 1e9, unit="mu",
+                            doc="mean cash of a lab at t=0 (split in proportion to compute)")
     invest_share: float = p(0.4, 0.0, 1.0, doc="share of cash invested in compute each quarter")
     external_funding: float = p(10.0, 0.0, 1e9, unit="mu/quarter",
                                 doc="investor capital flowing to all labs at t=0")
-    funding_growth: float = p(0.12, 0.0, 1.0, unit="OOM/quarter",
+    funding_growth: float = p(0.2389, 0.0, 1.0, unit="OOM/quarter",
                               doc="growth of investor capital (log10 per quarter)")
     funding_cap: float = p(300.0, 1.0, 1e12, unit="multiple",
                            doc="largest multiple of its t=0 size the investor pool reaches")
+    funding_traction: float = p(1.0, 0.0, 1.0, unit="share",
+                                doc="share of investor capital split by user share "
+                                    "(the rest equally)")
     flop_per_mu: float = p(0.7, 1e-12, 1e12, unit="1e24 FLOP/mu",
                            doc="effective training compute one mu buys at t=0")
     hardware_progress: float = p(0.035, 0.0, 1.0, unit="OOM/quarter",
@@ -259,12 +263,13 @@ class OpennessParams:
     commercial_fee: float = p(0.15, 0.0, 1.0, doc="dual licence: share of a commercial "
                                                 "user's revenue paid to the licensor")
     contributor_share: float = p(0.3, 0.0, 1.0, doc="share of licence fees reaching contributors")
-    cannibalisation: float = p(0.3, 0.0, 1.0, doc="endogenous: revenue lost by opening weights")
-    rival_catch_up_cost: float = p(2.0, 0.0, 1e9, unit="mu/OOM",
+    cannibalisation: float = p(0.6701, 0.0, 1.0, doc="endogenous: revenue lost by opening weights")
+    rival_catch_up_cost: float = p(2.0054, 0.0, 1e9, unit="mean revenues/OOM",
                                    doc="endogenous: value lost per OOM of lead given away")
-    community_value: float = p(1.0, 0.0, 1e9, unit="mu",
+    community_value: float = p(2.3434, 0.0, 1e9, unit="mean revenues/OOM",
                                doc="endogenous: value of community contributions to a trailer")
-    choice_beta: float = p(2.0, 0.0, 1e6, doc="endogenous: sharpness of the release logit")
+    choice_beta: float = p(9.8452, 0.0, 1e6, unit="1/mean revenue",
+                           doc="endogenous: sharpness of the release logit")
     revision_prob: float = p(0.25, 0.0, 1.0, unit="1/quarter",
                              doc="endogenous: chance a lab reconsiders its release level")
     contribution_rate: float = p(1.0, 0.0, 1e9, unit="contributions/quarter",

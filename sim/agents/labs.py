@@ -72,7 +72,8 @@ class LabStore:
         self.capability = lab.initial_frontier - offsets
         self.version_capability = self.capability.copy()
         self.compute = 10.0 ** (self.capability - COMPUTE_UNIT)
-        self.cash = np.full(n, lab.initial_cash)
+        # budgets scale with compute: a lab's cash at t=0 is its share of the compute
+        self.cash = lab.initial_cash * n * self.compute / max(self.compute.sum(), 1e-300)
         self.price = np.full(n, params.market.marginal_cost + 1.0 / params.market.alpha_mean)
         self.jurisdiction = draw_jurisdictions(params, rng, n)
         self.level = levels.astype(np.int64)
@@ -136,16 +137,17 @@ def invest_and_grow(model: EcosystemModel) -> None:
 def external_funding(model: EcosystemModel) -> NDArray[np.float64]:
     """Investor capital each lab receives this quarter (mu).
 
-    The pool ``external_funding * min(10^(funding_growth t), funding_cap)`` is split half
-    equally and half by last quarter's user share: capital follows both promise and
-    traction, and stops growing when investors' appetite is met.
+    The pool ``external_funding * min(10^(funding_growth t), funding_cap)`` is split, a
+    share ``funding_traction`` by last quarter's user share and the rest equally: capital
+    follows both promise and traction, and stops growing when investors' appetite is met.
     """
     labs, lp = model.labs, model.params.labs
     growth = min(lp.funding_growth * model.steps, float(np.log10(lp.funding_cap)))
     pool = lp.external_funding * 10.0**growth
     total = labs.users.sum()
     traction = labs.users / total if total > 0 else np.full(labs.n, 1.0 / labs.n)
-    return pool * (0.5 / labs.n + 0.5 * traction)
+    w = lp.funding_traction
+    return pool * ((1.0 - w) / labs.n + w * traction)
 
 
 def flop_per_mu(model: EcosystemModel) -> float:

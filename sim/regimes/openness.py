@@ -185,20 +185,24 @@ class Staged(OpennessRegime):
 class Endogenous(OpennessRegime):
     """Each lab chooses hosted, API or weights for profit and position.
 
-    The value of level ``l`` to lab ``i`` weighs revenue kept against community
-    contributions and the catch-up it hands rivals:
+    The value of level ``l`` to lab ``i``, in units of the labs' mean revenue ``Rbar`` last
+    quarter, weighs revenue kept against community contributions and the catch-up it hands
+    rivals:
 
-    ``V_il = R_i (k_l + 0.1 a_l) + C min(g_i, 2) w_l - G lead_i w_l - L_l``
+    ``V_il = (R_i (k_l + 0.1 a_l) + Rbar (C min(g_i, 2) - G lead_i) w_l - L_l) / Rbar``
 
     with ``R_i`` last quarter's revenue, ``k_l`` the revenue kept (``1 - cannibalisation``
     for weights), ``a_l`` 1 for the API (builders' fees and lock-in) and 0 otherwise,
     ``w_l`` 1 for weights and 0 otherwise, ``g_i`` the lab's gap to the frontier in OOM
     (trailing labs gain most from a community), ``lead_i`` its lead over the next lab,
-    ``C = community_value``, ``G = rival_catch_up_cost`` and ``L_l`` the liability a lab
-    expects at level ``l`` (:meth:`sim.model.EcosystemModel.expected_liability_per_level`).
-    A lab reconsiders with probability ``revision_prob`` a quarter (a product cycle) and
-    then draws its level from the logit ``exp(beta V_il)``; otherwise it keeps its level.
-    Leaders stay closed and trailers open, as in Mladenovic, Gidel & Courville (2026).
+    ``C = community_value``, ``G = rival_catch_up_cost`` (both in mean revenues per OOM)
+    and ``L_l`` the liability a lab expects at level ``l``
+    (:meth:`sim.model.EcosystemModel.expected_liability_per_level`). Measuring values in
+    mean revenues keeps the trade-off, and the sharpness ``choice_beta``, the same as the
+    market grows. A lab reconsiders with probability ``revision_prob`` a quarter (a product
+    cycle) and then draws its level from the logit ``exp(beta V_il)``; otherwise it keeps
+    its level. Leaders stay closed and trailers open, as in Mladenovic, Gidel & Courville
+    (2026).
     """
 
     classifier: ClassVar[dict[str, object]] = {**OpennessRegime.classifier,
@@ -220,11 +224,13 @@ class Endogenous(OpennessRegime):
         weights = (self.CHOICES >= Level.WEIGHTS).astype(float)
         kept = np.where(weights > 0, 1.0 - prm.cannibalisation, 1.0)
         api = (self.CHOICES == Level.API).astype(float)
-        rev = labs.revenue[:, None]
-        liability = model.expected_liability_per_level()[:, self.CHOICES]
-        value = (rev * kept[None, :] + 0.1 * rev * api[None, :]
-                 + prm.community_value * np.minimum(gap, 2.0)[:, None] * weights[None, :]
-                 - prm.rival_catch_up_cost * lead[:, None] * weights[None, :]
+        mean_revenue = float(labs.revenue.mean())
+        scale = mean_revenue if mean_revenue > 0 else 1.0  # no sales yet: values in mu
+        rev = labs.revenue[:, None] / scale
+        liability = model.expected_liability_per_level()[:, self.CHOICES] / scale
+        position = prm.community_value * np.minimum(gap, 2.0) - prm.rival_catch_up_cost * lead
+        value = (rev * (kept + 0.1 * api)[None, :]
+                 + (mean_revenue / scale) * position[:, None] * weights[None, :]
                  - liability)
         logits = prm.choice_beta * (value - value.max(axis=1, keepdims=True))
         prob = np.exp(logits)
