@@ -9,8 +9,9 @@ DEVDEPS := $(VENV)/.devdeps-stamp
 EXPERIMENT ?= concentration
 SWEEP_DIR  ?= outputs/sweeps/$(EXPERIMENT)
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
-.PHONY: run test test-slow lint install install-dev clean
+.PHONY: run test test-slow lint bench install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +45,11 @@ test: install-dev
 
 test-slow: install-dev
 	$(BIN)/pytest -m slow $(PYTEST_ARGS)
+
+# Speed and memory against the performance targets: a table and bench.json (see sim/bench.py).
+# BENCH_ARGS=--quick for a smoke run; BENCH_ARGS="--only market --only step" for parts.
+bench: install
+	$(BIN)/aieco bench $(BENCH_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check sim tests experiments analysis

@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "sweep": "a named experiment as a resumable parallel sweep: aieco sweep +experiment=NAME",
     "collect": "gather a sweep's runs into results.parquet and summary.parquet: aieco collect DIR",
     "report": "figures and report.md for a sweep: aieco report DIR",
+    "bench": "measure speed and memory against the targets: aieco bench [--quick] [--only NAME]",
 }
 
 
@@ -55,7 +56,7 @@ def main(argv: list[str] | None = None) -> None:
     command, rest = argv[0], argv[1:]
     handlers: dict[str, Callable[[list[str]], None]] = {
         "run": _run, "compare": _compare, "sweep": _sweep, "collect": _collect,
-        "report": _report}
+        "report": _report, "bench": _bench}
     if command not in handlers:
         close = difflib.get_close_matches(command, list(handlers), n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
@@ -82,6 +83,12 @@ def _sweep(args: list[str]) -> None:
     from sim.cli.sweep import sweep_command
 
     sweep_command(args)
+
+
+def _bench(args: list[str]) -> None:
+    from sim.bench import bench_command
+
+    bench_command(args)
 
 
 def _folder(args: list[str], command: str) -> str:
