@@ -144,6 +144,10 @@ def render_markdown(record: dict) -> str:
               f"validation on the baseline's own {stages['validate']['run.replicates']} "
               f"replicates of `run.seed={stages['validate']['run.seed']}`. "
               f"Loss of the chosen set on the refine seeds: {record['loss']:.3g}."]
+    if "revalidated" in record:
+        lines[-1] += (f" The validation was run again on {record['revalidated']} "
+                      "(`python experiments/calibrate.py --revalidate`) after a change to "
+                      "the kernels that did not change any mechanism.")
     return "\n".join(lines)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from sim import kernels
 from sim.agents.governments import draw_jurisdictions
 from sim.networks import complete_graph, random_graph
 from sim.params import Params
@@ -60,6 +61,6 @@ class UserPopulation:
     def raise_capacity(self, per_niche: NDArray[np.float64],
                        per_jurisdiction: NDArray[np.float64]) -> None:
         """Capacity programmes: close a share of each user's gap to full capacity."""
-        rate = per_niche[self.niche] + per_jurisdiction[self.jurisdiction]
-        if np.any(rate > 0):
-            self.capacity += np.minimum(rate, 1.0) * (1.0 - self.capacity)
+        if np.any(per_niche > 0) or np.any(per_jurisdiction > 0):
+            kernels.raise_capacity(self.capacity, self.niche, self.jurisdiction,
+                                   per_niche, per_jurisdiction)

@@ -243,6 +243,9 @@ def sweep_command(args: list[str]) -> None:
         if not any(o.startswith("hydra.launcher.n_jobs=") for o in args):
             extra.append(f"hydra.launcher.n_jobs={os.cpu_count() or 1}")
     os.environ["NUMBA_NUM_THREADS"] = "1"  # workers inherit it: one thread each
+    import numba
+
+    numba.set_num_threads(1)  # and jobs joblib runs in this process (n_jobs=1) too
     warm_numba_cache()
     failed = _launch([*launch, *extra], Path(sweep_dir), total)
     _finish(Path(sweep_dir), total, failed)

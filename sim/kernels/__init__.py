@@ -7,6 +7,7 @@ threads. Each public wrapper validates its inputs, allocates outputs and calls a
 ``@njit`` kernel; ``tests/naive.py`` holds a plain-Python reference for each.
 """
 
+from sim.kernels.capacity import raise_capacity
 from sim.kernels.diffusion import (
     bass_meanfield_step,
     bass_network_step,
@@ -22,6 +23,7 @@ __all__ = [
     "bass_network_step",
     "bass_step_probability",
     "market_step",
+    "raise_capacity",
     "spillover",
     "uniforms",
 ]

@@ -35,6 +35,7 @@ import numpy as np
 from numba import njit, prange
 from numpy.typing import NDArray
 
+from sim.kernels.fastexp import exp_nonpos
 from sim.kernels.rng import stream_base, uniform_at
 
 CHUNK = 4096  # users per chunk: fixes the reduction order, whatever the thread count
@@ -94,14 +95,16 @@ def _market_kernel(
                 ids[t] = j
                 if x > vmax:
                     vmax = x
-            total = math.exp(v0 - vmax)
+            w0 = exp_nonpos(v0 - vmax)
+            for t in range(k):  # no reduction in this loop: it vectorises
+                v[t] = exp_nonpos(v[t] - vmax)
+            total = w0
             for t in range(k):
-                v[t] = math.exp(v[t] - vmax)
                 total += v[t]
             cs += (vmax + math.log(total) - outside_utility) / alpha[u]
             if forced or uniform_at(base, np.uint64(2 * u)) < reconsider_prob:
                 r = uniform_at(base, np.uint64(2 * u + 1)) * total
-                acc = math.exp(v0 - vmax)
+                acc = w0
                 pick = -1
                 if r >= acc:
                     pick = ids[k - 1] if k > 0 else -1

@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from numba import njit
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.integrate import solve_ivp
 from scipy.special import logsumexp, softmax
@@ -38,6 +39,7 @@ from sim.kernels import (
     spillover,
     uniforms,
 )
+from sim.kernels.fastexp import exp_nonpos
 from sim.kernels.market import CHUNK
 from sim.kernels.rng import uniform_at
 
@@ -801,3 +803,45 @@ def test_results_identical_for_any_thread_count(tmp_path):
         digests[threads] = digest
     assert digests["1"] == digests["2"]
     assert len(digests["1"]) == len(hashlib.sha256().hexdigest())
+
+
+# --- the kernels' exp ---------------------------------------------------------------------
+
+@njit
+def _exp_all(x):
+    out = np.empty_like(x)
+    for i in range(x.shape[0]):
+        out[i] = exp_nonpos(x[i])
+    return out
+
+
+def test_fast_exp_is_within_two_ulp_of_numpy_on_its_domain():
+    x = np.concatenate([-np.linspace(0.0, 708.0, 200_001),
+                        -np.random.default_rng(3).exponential(5.0, 100_000),
+                        -np.logspace(-300, 0, 1001)])
+    x = x[x >= -708.0]
+    got, want = _exp_all(x), np.exp(x)
+    ulp = np.spacing(want)
+    assert np.max(np.abs(got - want) / ulp) <= 2.0
+
+
+def test_fast_exp_edges():
+    assert _exp_all(np.array([0.0, -0.0]))[0] == 1.0
+    # below the smallest normal result it returns 0, which no log-sum containing 1 can see
+    assert_array_equal(_exp_all(np.array([-708.5, -745.2, -1e6, -np.inf])), 0.0)
+    assert np.all(np.diff(_exp_all(-np.linspace(0.0, 30.0, 10_001))) <= 0)  # monotone
+
+
+def test_raise_capacity_gives_the_bits_of_the_numpy_formula():
+    rng = np.random.default_rng(11)
+    n = 10_000
+    cap = rng.beta(2.0, 3.0, n)
+    niche = rng.integers(0, 7, n).astype(np.int32)
+    jur = rng.integers(0, 3, n).astype(np.int32)
+    per_niche, per_jur = rng.random(7) * 0.6, np.array([0.0, 0.3, 0.9])
+    want = cap + np.minimum(per_niche[niche] + per_jur[jur], 1.0) * (1.0 - cap)
+    sim.kernels.raise_capacity(cap, niche, jur, per_niche, per_jur)
+    assert_array_equal(cap, want)
+    assert np.all((cap >= 0.0) & (cap <= 1.0))
+    with pytest.raises(ValueError, match="outside the rate arrays"):
+        sim.kernels.raise_capacity(cap, niche, jur, per_niche[:3], per_jur)
