@@ -86,7 +86,7 @@ class Settings:
     startup_warm_repeats: int = 3
     startup_imports: bool = True
     sweep_overrides: tuple[str, ...] = ("population=small", "run.steps=40")
-    sweep_jobs: int = 8
+    sweep_jobs: int = 16
     memory_overrides: tuple[str, ...] = LARGE
     memory_steps: int = 5
 

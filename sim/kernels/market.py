@@ -54,7 +54,6 @@ def _market_kernel(
     n_chunks = partial.shape[0]
     for c in prange(n_chunks):
         v = np.empty(kmax, dtype=np.float64)
-        ids = np.empty(kmax, dtype=np.int32)
         cs = 0.0
         meaningful = 0.0
         access = 0.0
@@ -71,48 +70,58 @@ def _market_kernel(
             m = niche[u]
             lo = niche_ptr[m]
             k = n_general + niche_ptr[m + 1] - lo
+            pos = cur  # where the held provider sits among the k offered
             if cur >= n_general:  # a provider not offered in her niche counts as gone
-                held = False
+                pos = -1
                 for e in range(lo, niche_ptr[m + 1]):
                     if niche_idx[e] == cur:
-                        held = True
+                        pos = n_general + e - lo
                         break
-                if not held:
+                if pos < 0:
                     cur = -1
                     forced = True
             if cur < 0:  # an adopter without a provider keeps looking every step
                 forced = True
-            sw = switch_cost[u] if cur >= 0 else 0.0
-            v0 = outside_utility - (sw if cur >= 0 else 0.0)
+            bq, bo, al = beta_q[u], beta_o[u], alpha[u]
+            # utilities: labs are providers 0 .. n_general-1 (contiguous, so this loop
+            # vectorises), then the niche's own list
+            for t in range(n_general):
+                v[t] = bq * quality[t] + bo * openness[t] - al * price[t] + lognet[t]
+            for t in range(n_general, k):
+                j = niche_idx[lo + t - n_general]
+                v[t] = bq * quality[j] + bo * openness[j] - al * price[j] + lognet[j]
+            v0 = outside_utility
+            if cur >= 0:  # leaving the held provider costs the switching cost
+                sw = switch_cost[u]
+                v0 -= sw
+                held = v[pos]
+                for t in range(k):
+                    v[t] -= sw
+                v[pos] = held
             vmax = v0
             for t in range(k):
-                j = t if t < n_general else niche_idx[lo + t - n_general]
-                x = (beta_q[u] * quality[j] + beta_o[u] * openness[j]
-                     - alpha[u] * price[j] + lognet[j])
-                if cur >= 0 and j != cur:
-                    x -= sw
-                v[t] = x
-                ids[t] = j
-                if x > vmax:
-                    vmax = x
+                if v[t] > vmax:
+                    vmax = v[t]
             w0 = exp_nonpos(v0 - vmax)
             for t in range(k):  # no reduction in this loop: it vectorises
                 v[t] = exp_nonpos(v[t] - vmax)
             total = w0
             for t in range(k):
                 total += v[t]
-            cs += (vmax + math.log(total) - outside_utility) / alpha[u]
+            cs += (vmax + math.log(total) - outside_utility) / al
             if forced or uniform_at(base, np.uint64(2 * u)) < reconsider_prob:
                 r = uniform_at(base, np.uint64(2 * u + 1)) * total
                 acc = w0
                 pick = -1
                 if r >= acc:
-                    pick = ids[k - 1] if k > 0 else -1
+                    at = k - 1
                     for t in range(k):
                         acc += v[t]
                         if r < acc:
-                            pick = ids[t]
+                            at = t
                             break
+                    if at >= 0:
+                        pick = at if at < n_general else niche_idx[lo + at - n_general]
                 cur = pick
             choice[u] = cur
             if cur >= 0:
