@@ -32,12 +32,14 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import platform
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.optimize import minimize
@@ -51,6 +53,9 @@ from analysis.calibration import (
     statistics,
     summarise,
 )
+
+if TYPE_CHECKING:
+    from sim.params import Params
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -74,11 +79,17 @@ def overrides(values: dict[str, float]) -> list[str]:
             *(f"{k}={v!r}" for k, v in values.items())]
 
 
+@functools.lru_cache(maxsize=16)
+def composed(items: tuple[tuple[str, float], ...]) -> Params:
+    """The parameters of one set, composed once per worker process (not once per seed)."""
+    from sim.cli.config import compose_params
+    return compose_params(overrides(dict(items)))[0]
+
+
 def evaluate(values: dict[str, float], seed: int) -> dict[str, float]:
     """Target statistics of one parameter set on one seed."""
     from sim import run
-    from sim.cli.config import compose_params
-    params, _ = compose_params(overrides(values))
+    params = composed(tuple(values.items()))
     return statistics(run(params, rng=np.random.SeedSequence(seed)).metrics)
 
 

@@ -225,12 +225,13 @@ class Endogenous(OpennessRegime):
         kept = np.where(weights > 0, 1.0 - prm.cannibalisation, 1.0)
         api = (self.CHOICES == Level.API).astype(float)
         mean_revenue = float(labs.revenue.mean())
-        scale = mean_revenue if mean_revenue > 0 else 1.0  # no sales yet: values in mu
+        has_sales = mean_revenue > 0
+        scale = mean_revenue if has_sales else 1.0  # no sales yet: values in mu
         rev = labs.revenue[:, None] / scale
         liability = model.expected_liability_per_level()[:, self.CHOICES] / scale
         position = prm.community_value * np.minimum(gap, 2.0) - prm.rival_catch_up_cost * lead
         value = (rev * (kept + 0.1 * api)[None, :]
-                 + (mean_revenue / scale) * position[:, None] * weights[None, :]
+                 + float(has_sales) * position[:, None] * weights[None, :]
                  - liability)
         logits = prm.choice_beta * (value - value.max(axis=1, keepdims=True))
         prob = np.exp(logits)
