@@ -1054,13 +1054,30 @@ def run_bench(sections: Sequence[str], quick: bool) -> dict[str, Any]:
 
 def bench_command(argv: list[str]) -> None:
     """``aieco bench [--quick] [--out PATH] [--only NAME ...]``."""
-    parser = argparse.ArgumentParser(
-        prog="aieco bench",
-        description="Measure the kernels, a full step, start-up, sweeps and memory against "
-                    "the performance targets; print a table and write bench.json.")
+    from sim.cli.args import Parser
+
+    parser = Parser(
+        prog="aieco bench", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Measure the model's speed and memory against its performance targets; "
+                    "print a table\n(measurement, value, unit, target, met) and write a JSON "
+                    "report with the machine it\nran on. Targets are reported, not enforced: "
+                    "the exit code does not depend on them.",
+        epilog="sections:\n"
+               "  market     the logit market kernel, against NumPy and pure-Python versions\n"
+               "  diffusion  the spill-over and network Bass kernels, against scipy.sparse\n"
+               "  step       a full step at the large tier with 1 and 2 Numba threads, by "
+               "phase\n"
+               "  startup    a fresh process: import, compose, build, one step (cold and warm "
+               "cache)\n"
+               "  sweep      a real 'aieco sweep' with 1 and 2 joblib workers\n"
+               "  memory     peak resident memory of the large tier\n\n"
+               "examples:\n"
+               "  aieco bench --quick\n"
+               "  aieco bench --only market --only step --out outputs/bench.json")
     parser.add_argument("--quick", action="store_true",
                         help="smaller sizes and fewer repeats: a smoke run under a minute")
-    parser.add_argument("--out", default="bench.json", help="where to write the JSON report")
+    parser.add_argument("--out", default="bench.json", metavar="PATH",
+                        help="where to write the JSON report (default: %(default)s)")
     parser.add_argument("--only", action="append", choices=SECTIONS, metavar="NAME",
                         help="run only this section (repeatable): " + ", ".join(SECTIONS))
     ns = parser.parse_args(argv)

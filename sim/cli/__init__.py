@@ -8,36 +8,47 @@ before anything is written.
 from __future__ import annotations
 
 import argparse
-import difflib
 import sys
 from collections.abc import Callable
 
 from sim import __version__
+from sim.cli.args import Parser, fail, suggest
 from sim.params import ConfigError
 
+__all__ = ["COMMANDS", "Parser", "fail", "main", "suggest"]
+
 COMMANDS: dict[str, str] = {
-    "run": "run one scenario: aieco run [group=option ...] [group.key=value ...]",
-    "compare": "one scenario under several openness regimes, side by side",
-    "sweep": "a named experiment as a resumable parallel sweep: aieco sweep +experiment=NAME",
-    "collect": "gather a sweep's runs into results.parquet and summary.parquet: aieco collect DIR",
-    "report": "figures and report.md for a sweep: aieco report DIR",
-    "bench": "measure speed and memory against the targets: aieco bench [--quick] [--only NAME]",
+    "run": "run one scenario and write a self-describing results folder",
+    "compare": "run one scenario under several openness regimes; print outcomes side by side",
+    "sweep": "run a named experiment as a resumable parallel sweep, then collect it",
+    "collect": "gather a sweep's runs into results.parquet and summary.parquet",
+    "report": "write the figures and report.md of a sweep",
+    "bench": "measure speed and memory against the performance targets",
 }
 
+EXAMPLES = """\
+examples:
+  aieco run openness=open_weights regulation=risk_tiered population=small run.steps=40
+  aieco compare population=small --openness closed,open_weights
+  aieco sweep +experiment=concentration hydra.sweep.dir=outputs/sweeps/concentration
+  aieco collect outputs/sweeps/concentration
+  aieco report outputs/sweeps/concentration
+  aieco bench --quick
 
-def fail(message: str, code: int = 2) -> None:
-    """Print ``aieco: error: message`` on stderr and exit with ``code``."""
-    print(f"aieco: error: {message}", file=sys.stderr)
-    raise SystemExit(code)
+Run 'aieco COMMAND --help' for a command's arguments, options and examples."""
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="aieco",
-        description="Agent-based simulation of open versus closed AI ecosystems.",
-        epilog="Run 'aieco COMMAND --help' for a command's options.")
-    parser.add_argument("--version", action="version", version=f"aieco {__version__}")
-    parser.add_argument("command", nargs="?", help="one of: " + ", ".join(COMMANDS))
+def _parser() -> Parser:
+    listing = "\n".join(f"  {name:10s} {text}" for name, text in COMMANDS.items())
+    parser = Parser(
+        prog="aieco", usage="aieco [-h] [--version] COMMAND [ARGS ...]",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Agent-based simulation of open versus closed AI ecosystems: run "
+                    "scenarios,\ncompare openness regimes, sweep experiments, and collect, "
+                    "report and benchmark\nthe results.\n\ncommands:\n" + listing,
+        epilog=EXAMPLES)
+    parser.add_argument("--version", action="version", version=f"aieco {__version__}",
+                        help="print the version and exit")
     return parser
 
 
@@ -47,20 +58,18 @@ def main(argv: list[str] | None = None) -> None:
     parser = _parser()
     if not argv or argv[0] in ("-h", "--help"):
         parser.print_help()
-        print("\ncommands:")
-        for name, text in COMMANDS.items():
-            print(f"  {name:10s} {text}")
         return
-    if argv[0] == "--version":
-        parser.parse_args(["--version"])
+    if argv[0].startswith("-"):
+        # --version prints and exits; any other flag fails naming the closest one
+        parser.parse_args(argv[:1])
+        fail(f"a command must follow '{argv[0]}' (commands: {', '.join(COMMANDS)})")
     command, rest = argv[0], argv[1:]
     handlers: dict[str, Callable[[list[str]], None]] = {
         "run": _run, "compare": _compare, "sweep": _sweep, "collect": _collect,
         "report": _report, "bench": _bench}
     if command not in handlers:
-        close = difflib.get_close_matches(command, list(handlers), n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
-        fail(f"unknown command '{command}'{hint} (commands: {', '.join(handlers)})")
+        fail(f"unknown command '{command}'{suggest(command, handlers)} "
+             f"(commands: {', '.join(handlers)}; see 'aieco --help')")
     try:
         handlers[command](rest)
     except ConfigError as exc:
@@ -91,10 +100,27 @@ def _bench(args: list[str]) -> None:
     bench_command(args)
 
 
+FOLDER_HELP = {
+    "collect": ("Gather the complete run folders under DIR (found by their manifest.json) "
+                "into\nDIR/results.parquet (one row per run and step) and DIR/summary.parquet "
+                "(one row\nper run, with its swept parameters). 'aieco sweep' does this "
+                "itself when it ends;\nrun it again after adding runs by hand.",
+                "aieco collect outputs/sweeps/concentration"),
+    "report": ("Write DIR/report.md, with its figures in DIR/figures/, for the runs under "
+               "DIR\n(collected afresh first): the experiment's question and levers, the "
+               "outcomes over\ntime and by lever, what the figures say, and means with 95% "
+               "confidence intervals\nacross seeds.",
+               "aieco report outputs/sweeps/concentration"),
+}
+
+
 def _folder(args: list[str], command: str) -> str:
-    parser = argparse.ArgumentParser(prog=f"aieco {command}",
-                                     description=COMMANDS[command].split(":")[0] + ".")
-    parser.add_argument("dir", help="a sweep folder (or any folder holding run folders)")
+    text, example = FOLDER_HELP[command]
+    parser = Parser(prog=f"aieco {command}", description=text,
+                    formatter_class=argparse.RawDescriptionHelpFormatter,
+                    epilog=f"example:\n  {example}")
+    parser.add_argument("dir", metavar="DIR",
+                        help="a sweep folder (or any folder holding run folders)")
     ns = parser.parse_args(args)
     from pathlib import Path
 

@@ -16,19 +16,33 @@ COLUMNS = (("hhi", "final"), ("cr4", "final"), ("hhi_upstream", "final"),
 
 def compare_command(args: list[str]) -> None:
     """Run each openness regime with the same overrides and print a comparison table."""
+    from sim.cli.args import Parser
     from sim.cli.config import compose_params, groups, to_yaml
     from sim.io import write_run
     from sim.params import ConfigError
     from sim.runner import run
 
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="aieco compare",
-        description="Run one scenario under several openness regimes and compare outcomes.")
-    parser.add_argument("--out", default="outputs/compare", help="folder for the run folders")
-    parser.add_argument("--openness", default=",".join(DEFAULT_REGIMES),
-                        help="comma-separated openness options (default: %(default)s)")
-    parser.add_argument("overrides", nargs="*", help="overrides applied to every run")
-    ns = parser.parse_args(args)
+        usage="aieco compare [-h] [--openness LIST] [--out DIR] [OVERRIDE ...]",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Run one scenario under several openness regimes (same overrides, same "
+                    "seed) and print\nthe final outcomes side by side; each regime's run "
+                    "folder goes to DIR/REGIME/.",
+        epilog="examples:\n"
+               "  aieco compare population=small run.steps=40\n"
+               "  aieco compare --openness closed,open_weights regulation=risk_tiered "
+               "run.seed=3")
+    parser.add_argument("--openness", default=",".join(DEFAULT_REGIMES), metavar="LIST",
+                        help="comma-separated openness options to compare, from: "
+                             + ", ".join(groups()["openness"]) + " (default: %(default)s)")
+    parser.add_argument("--out", default="outputs/compare", metavar="DIR",
+                        help="folder for the run folders, one per regime "
+                             "(default: %(default)s)")
+    parser.add_argument("overrides", nargs="*", metavar="OVERRIDE",
+                        help="a config override applied to every run, as for 'aieco run' "
+                             "(group=option or group.key=value; see 'aieco run --help')")
+    ns = parser.parse_intermixed_args(args)
     regimes = [r for r in ns.openness.split(",") if r]
     for r in regimes:
         if r not in groups()["openness"]:
