@@ -37,6 +37,7 @@ from sim.agents.labs import Lab, LabStore
 from sim.agents.malicious import MaliciousActor, MaliciousStore
 from sim.agents.startups import Startup, StartupStore
 from sim.kernels import bass_meanfield_step, bass_network_step, market_step, spillover
+from sim.ledger import Ledger
 from sim.networks import csr_from_edges
 from sim.params import Params, validate
 from sim.regimes import make_openness, make_regulation
@@ -102,10 +103,13 @@ class EcosystemModel(mesa.Model):
         self.closed_frontier_history: list[float] = []
         self.history: list[dict[str, Any]] = []
         self.agent_records: list[dict[str, NDArray]] = []
+        self.ledger = Ledger()
         self._create_agents()
         self._link_labs()
         if params.population.n_startups:
             startups.enter(self, k=params.population.n_startups)
+        st = self.startups
+        self.ledger = Ledger.open(np.concatenate([self.labs.cash, st.cash[st.live()]]))
         self.closed_frontier_history.append(metrics.closed_frontier(self))
 
     # -- construction -------------------------------------------------------------------
@@ -149,6 +153,7 @@ class EcosystemModel(mesa.Model):
     def remove_startup(self, row: int, acquirer: int | None) -> None:
         """Take a startup off the market; its users go to ``acquirer`` or choose again."""
         st = self.startups
+        self.ledger.book("exits", -st.cash[row])
         st.alive[row] = False
         st.redirect[row] = -1 if acquirer is None else acquirer
         agent = self._startup_agents.pop(row, None)
@@ -339,6 +344,8 @@ class EcosystemModel(mesa.Model):
         st.users[:size] = counts[lb.n: lb.n + size]
         st.share[:size] = st.users[:size] / access
         st.revenue[:size] = st.price[:size] * st.users[:size] * per_user
+        self.ledger.book("user_payments", lb.revenue)
+        self.ledger.book("user_payments", st.revenue[st.live()])
         self._pay_upstream()
         self._contributions()
         return result
@@ -351,6 +358,7 @@ class EcosystemModel(mesa.Model):
                               self.params.openness.contributor_share, 0.0) * fees
         np.add.at(lb.revenue, st.base[live], fees - to_contrib)
         self.contributor_revenue = float(to_contrib.sum())
+        self.ledger.book("contributors", -to_contrib)
         self._contrib_paid = np.bincount(st.base[live], weights=to_contrib, minlength=lb.n)
         st.cash[live] += st.revenue[live] - fees
 
@@ -379,7 +387,13 @@ class EcosystemModel(mesa.Model):
         lb.cash = lb.cash + lb.profit
         st = self.startups
         live = st.live()
-        st.cash[live] -= st.users[live] * per_user * mkt.marginal_cost
+        st_served = st.users[live] * per_user * mkt.marginal_cost
+        st.cash[live] -= st_served
+        book = self.ledger.book
+        book("serving_costs", -served)
+        book("serving_costs", -st_served)
+        book("fixed_costs", -lp.fixed_cost * lb.n)
+        book("liability", -liability)
         self._learn_harm_by_level()
         lb.harm_traced[:] = 0.0
         lb.harm_caused[:] = 0.0

@@ -113,7 +113,9 @@ def invest_and_grow(model: EcosystemModel) -> None:
     labs, lp, race = model.labs, model.params.labs, model.params.race
     if labs.n == 0:
         return
-    labs.cash = labs.cash + external_funding(model)
+    funding = external_funding(model)
+    labs.cash = labs.cash + funding
+    model.ledger.book("investor_funding", funding)
     invest = lp.invest_share * np.maximum(labs.cash, 0.0)
     productive = invest * (1.0 - model.regulation.compliance_cost(model))
     effective = productive * np.where(labs.safe, 1.0 - race.safety_cost_share, race.speed_factor)
@@ -128,6 +130,7 @@ def invest_and_grow(model: EcosystemModel) -> None:
     growth = new - labs.capability
     labs.capability = new
     labs.cash = labs.cash - invest
+    model.ledger.book("compute_investment", -invest)
     labs.latent_vulns += model.rng.poisson(lp.vulns_per_oom * growth)
     new_version = labs.capability - labs.version_capability >= VERSION_STEP
     labs.version_capability = np.where(new_version, labs.capability, labs.version_capability)
@@ -194,13 +197,17 @@ def race_step(model: EcosystemModel) -> int:
     disaster = unsafe & (rng.random(labs.n) < race.disaster_risk)
     labs.capability = labs.capability - race.disaster_setback * disaster
     labs.compute = labs.compute * 10.0 ** (-race.disaster_setback * disaster)
-    labs.cash = labs.cash - 0.5 * np.maximum(labs.cash, 0.0) * disaster
+    loss = 0.5 * np.maximum(labs.cash, 0.0) * disaster
+    labs.cash = labs.cash - loss
+    model.ledger.book("disaster_losses", -loss)
     labs.incidents += disaster
     labs.harm_traced += race.disaster_harm * disaster
     labs.harm_caused += race.disaster_harm * disaster
     model.step_harm += race.disaster_harm * float(disaster.sum())
     caught = unsafe & (rng.random(labs.n) < model.regulation.inspection(model))
-    labs.cash = labs.cash - model.params.regulation.fine * np.maximum(labs.cash, 0.0) * caught
+    fine = model.params.regulation.fine * np.maximum(labs.cash, 0.0) * caught
+    labs.cash = labs.cash - fine
+    model.ledger.book("fines", -fine)
     labs.safe = labs.safe | caught
     imitate(model)
     return int(disaster.sum())

@@ -133,7 +133,8 @@ def build_options(model: EcosystemModel, jurisdiction: NDArray[np.int64],
         can_w = can_w & (niche % lic.restricted_niches != 0)[:, None]
     can_w = can_w & model.weights_reach(jurisdiction)
     rel = (labs.capability - front)[None, :]
-    score_api = np.where(can_api, rel + sp.api_bonus + np.log1p(-sp.api_fee_share), -np.inf)
+    keep_api = np.log1p(-min(sp.api_fee_share, 0.99))  # as in the price: fees below 99%
+    score_api = np.where(can_api, rel + sp.api_bonus + keep_api, -np.inf)
     fee_w = lic.commercial_fee
     score_w = np.where(can_w, rel + sp.fine_tune_bonus + np.log1p(-min(fee_w, 0.99))
                        - sp.adaptation_cost, -np.inf)
@@ -157,7 +158,9 @@ def enter(model: EcosystemModel, k: int | None = None) -> int:
     jur = draw_jurisdictions(model.params, rng, k)
     niche = rng.integers(0, pop.n_niches, size=k).astype(np.int64)
     s_api, s_w, fee_w = build_options(model, jur, niche)
-    util = sp.base_choice_beta * np.concatenate([s_api, s_w], axis=1)
+    score = np.concatenate([s_api, s_w], axis=1)
+    util = np.full(score.shape, -np.inf)  # options not allowed stay -inf, even if beta is 0
+    np.multiply(sp.base_choice_beta, score, out=util, where=np.isfinite(score))
     ok = np.isfinite(util).any(axis=1)
     if not ok.any():
         return 0
@@ -172,6 +175,8 @@ def enter(model: EcosystemModel, k: int | None = None) -> int:
     st.fee_share[rows] = np.where(mode == WEIGHTS, fee_w[np.arange(len(rows)), base],
                                   sp.api_fee_share)
     st.cash[rows] = sp.initial_cash - sp.adaptation_cost * (mode == WEIGHTS)
+    model.ledger.book("entrant_capital", np.full(len(rows), sp.initial_cash))
+    model.ledger.book("adaptation", -sp.adaptation_cost * (mode == WEIGHTS))
     st.compute[rows] = sp.adaptation_cost * (mode == WEIGHTS) * flop_per_mu(model)
     st.born[rows] = model.steps
     st.users[rows], st.share[rows], st.revenue[rows] = 0, 0.0, 0.0
@@ -230,6 +235,7 @@ def acquire(model: EcosystemModel) -> int:
         if labs.cash[b] - cost < lp.acquisition_cash:
             continue
         labs.cash[b] -= cost
+        model.ledger.book("acquisitions", -cost)
         model.remove_startup(target, acquirer=int(b))
         done += 1
     return done
@@ -242,6 +248,7 @@ def settle(model: EcosystemModel) -> int:
     if live.size == 0:
         return 0
     st.cash[live] -= sp.fixed_cost
+    model.ledger.book("fixed_costs", np.full(live.size, -sp.fixed_cost))
     st.compute[live] *= 1.0 - model.params.labs.compute_depreciation
     broke = live[st.cash[live] < 0.0]
     for row in broke:

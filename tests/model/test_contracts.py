@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pickle
 
-import numpy as np
 import pandas as pd
 import pytest
 from conftest import numeric_columns, tiny_params
+from invariants import check_invariants
 
 from sim import EcosystemModel, run
 from sim.agents import CivilSocietyOrg, Government, Lab, MaliciousActor, Startup
@@ -31,39 +31,6 @@ def regime_params(openness: str, regulation: str, steps: int = 4, **extra):
                                 "population=tiny", f"run.steps={steps}", "run.progress=false",
                                 *extra.get("overrides", [])])
     return params
-
-
-def check_invariants(model: EcosystemModel) -> None:
-    users, labs, st = model.users, model.labs, model.startups
-    n_providers = labs.n + st.size
-    assert users.choice.shape == (users.n,) == (model.params.population.n_users,)
-    assert np.all(users.choice[users.adopted == 0] == -1)
-    assert np.all((users.choice >= -1) & (users.choice < max(n_providers, 1)))
-    held = users.choice[users.choice >= 0]
-    # nobody holds a startup that left the market
-    startup_rows = held[held >= labs.n] - labs.n
-    assert np.all(st.alive[startup_rows])
-    shares = np.concatenate([labs.share, st.share[st.live()]])
-    assert np.all((shares >= 0) & (shares <= 1))
-    if held.size:
-        assert shares.sum() == pytest.approx(1.0, abs=1e-9)
-        assert labs.users.sum() + st.users[st.live()].sum() == held.size
-    assert np.all((users.capacity >= 0) & (users.capacity <= 1))
-    for arr in (labs.latent_vulns, labs.known_vulns, labs.users, st.users[: st.size]):
-        assert np.all(arr >= 0)
-    assert np.all(np.isfinite(labs.capability)) and np.all(np.isfinite(labs.cash))
-    assert 0.0 <= model.civil.trust <= 1.0
-    row = model.history[-1]
-    for key, value in row.items():
-        if isinstance(value, int | float):
-            assert np.isfinite(value), key
-    for key in ("cr4", "access_share", "meaningful_access", "safe_share", "trust",
-                "lax_jurisdiction_share", "gini_capability"):
-        assert 0.0 <= row[key] <= 1.0, key
-    assert 0.0 <= row["hhi"] <= 10000.0 and 0.0 <= row["hhi_upstream"] <= 10000.0
-    for key in ("misuse_attempts", "startup_entries", "startup_exits", "acquisitions",
-                "vulnerabilities_open", "vulnerabilities_patched", "disasters", "harm"):
-        assert row[key] >= 0, key
 
 
 @pytest.mark.parametrize("openness", OPENNESS_NAMES)
