@@ -16,11 +16,13 @@ kernels. Each call to :meth:`EcosystemModel.step` runs, in this order:
 
 Invariants (checked by the contract tests): users are conserved; shares lie in [0, 1] and
 sum to 1 over providers with users; no outcome is NaN or infinite; counts are
-non-negative; the same parameters and seed give the same outcomes.
+non-negative; cash held equals the opening cash plus the booked flows (`sim.ledger`); the
+same parameters and seed give the same outcomes.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from typing import Any
 
@@ -111,6 +113,20 @@ class EcosystemModel(mesa.Model):
         st = self.startups
         self.ledger = Ledger.open(np.concatenate([self.labs.cash, st.cash[st.live()]]))
         self.closed_frontier_history.append(metrics.closed_frontier(self))
+
+    # -- pickling (checkpoints) ---------------------------------------------------------
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        counter = ArrayAgent._ids[self]
+        next_id = next(counter)
+        ArrayAgent._ids[self] = itertools.count(next_id)  # reading it must not use an id
+        state["_next_agent_id"] = next_id
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        next_id = state.pop("_next_agent_id", 1)
+        self.__dict__.update(state)
+        ArrayAgent._ids[self] = itertools.count(next_id)
 
     # -- construction -------------------------------------------------------------------
     def _create_agents(self) -> None:

@@ -335,6 +335,9 @@ class RunParams:
     replicates: int = p(1, 1, 100_000, doc="runs per configuration; replicate i draws from "
                                            "SeedSequence(seed, spawn_key=(i,))")
     record_every: int = p(4, 1, 100_000, unit="steps", doc="per-agent recording interval")
+    flush_every: int = p(20, 1, 100_000, unit="steps",
+                         doc="steps between incremental writes of results to disk, each "
+                             "with a checkpoint a killed run resumes from (command line)")
     progress: bool = p(True, doc="show a progress bar")
 
 

@@ -25,15 +25,16 @@ PACKAGES = ("aieco", "mesa", "numpy", "numba", "scipy", "pandas", "pyarrow", "hy
 
 
 #: run settings that change neither a run's outcomes nor which run it is
-NOT_HASHED = ("replicates", "progress")
+NOT_HASHED = ("replicates", "progress", "flush_every")
 
 
 def config_hash(params: Params) -> str:
     """SHA-256 of the canonical JSON of the parameters (sorted keys).
 
-    ``run.replicates`` and ``run.progress`` are left out: one replicate's results do not
-    depend on how many others run, nor on a progress bar, so extending a sweep with more
-    replicates keeps the runs it already has.
+    ``run.replicates``, ``run.progress`` and ``run.flush_every`` are left out: one
+    replicate's results do not depend on how many others run, on a progress bar or on how
+    often they are written, so extending a sweep with more replicates keeps the runs it
+    already has.
     """
     plain = dataclasses.asdict(params)
     for key in NOT_HASHED:

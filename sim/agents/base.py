@@ -8,6 +8,8 @@ agent always shows the current state and the arrays stay the single source of tr
 
 from __future__ import annotations
 
+import itertools
+import weakref
 from typing import TYPE_CHECKING, Any
 
 import mesa
@@ -36,10 +38,29 @@ class Column:
         getattr(agent.store, self.name)[agent.row] = value
 
 
+class IdCounters(weakref.WeakKeyDictionary):
+    """Each model's counter of agent ids, held weakly.
+
+    Mesa 3.3.1 keeps the counters in ``Agent._ids``, a ``defaultdict`` keyed by the model
+    itself: every model ever built stays alive (a leak in long in-process sweeps), and a
+    model restored from a pickle restarts its ids at 1. Our agents use this mapping
+    instead; :meth:`sim.model.EcosystemModel.__setstate__` restores the counter.
+    """
+
+    def __getitem__(self, model: Any) -> Any:
+        try:
+            return super().__getitem__(model)
+        except KeyError:
+            counter = itertools.count(1)
+            self[model] = counter
+            return counter
+
+
 class ArrayAgent(mesa.Agent):
     """A Mesa agent whose state is row ``row`` of the store named by ``store_name``."""
 
     store_name: str = ""
+    _ids = IdCounters()
 
     def __init__(self, model: EcosystemModel, row: int) -> None:
         super().__init__(model)

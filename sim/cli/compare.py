@@ -16,19 +16,24 @@ COLUMNS = (("hhi", "final"), ("cr4", "final"), ("hhi_upstream", "final"),
 
 def compare_command(args: list[str]) -> None:
     """Run each openness regime with the same overrides and print a comparison table."""
-    from sim.cli.args import Parser
+    import pandas as pd
+
+    from sim.cli.args import Parser, suggest
     from sim.cli.config import compose_params, groups, to_yaml
-    from sim.io import write_run
+    from sim.cli.task import existing_run
+    from sim.io import check_writable, run_into
     from sim.params import ConfigError
-    from sim.runner import run
+    from sim.runner import replicate_seeds
 
     parser = Parser(
         prog="aieco compare",
-        usage="aieco compare [-h] [--openness LIST] [--out DIR] [OVERRIDE ...]",
+        usage="aieco compare [-h] [--openness LIST] [--out DIR] [--overwrite] [OVERRIDE ...]",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Run one scenario under several openness regimes (same overrides, same "
                     "seed) and print\nthe final outcomes side by side; each regime's run "
-                    "folder goes to DIR/REGIME/.",
+                    "folder goes to DIR/REGIME/. A regime whose\nfolder already holds its "
+                    "complete results is not run again; one holding another\nconfiguration's "
+                    "results is refused unless --overwrite is given.",
         epilog="examples:\n"
                "  aieco compare population=small run.steps=40\n"
                "  aieco compare --openness closed,open_weights regulation=risk_tiered "
@@ -39,6 +44,8 @@ def compare_command(args: list[str]) -> None:
     parser.add_argument("--out", default="outputs/compare", metavar="DIR",
                         help="folder for the run folders, one per regime "
                              "(default: %(default)s)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace complete results of another configuration in DIR")
     parser.add_argument("overrides", nargs="*", metavar="OVERRIDE",
                         help="a config override applied to every run, as for 'aieco run' "
                              "(group=option or group.key=value; see 'aieco run --help')")
@@ -46,15 +53,26 @@ def compare_command(args: list[str]) -> None:
     regimes = [r for r in ns.openness.split(",") if r]
     for r in regimes:
         if r not in groups()["openness"]:
-            raise ConfigError("--openness", r, "choose from: " + ", ".join(groups()["openness"]))
+            raise ConfigError("--openness", r, "choose from: " + ", ".join(groups()["openness"])
+                              + suggest(r, groups()["openness"]))
     composed = [compose_params([*ns.overrides, f"openness={r}"]) for r in regimes]
     out = Path(ns.out)
+    check_writable(out, "--out")
+    for regime, (params, _) in zip(regimes, composed, strict=True):
+        if existing_run(out / regime, params) == "other" and not ns.overwrite:
+            raise ConfigError("--out", str(out / regime),
+                              "holds complete results of another configuration; choose "
+                              "another folder, delete it, or pass --overwrite")
     finals = {}
     for regime, (params, cfg) in zip(regimes, composed, strict=True):
-        print(f"running {regime} ...", file=sys.stderr, flush=True)
-        results = run(params)
-        write_run(out / regime, results, to_yaml(cfg))
-        m = results.metrics
+        folder = out / regime
+        if existing_run(folder, params) == "same":
+            print(f"{regime}: complete results found in {folder}", file=sys.stderr)
+        else:
+            print(f"running {regime} ...", file=sys.stderr, flush=True)
+            seed_seq = replicate_seeds(params.replace(run={"replicates": 1}))[0]
+            run_into(folder, params, seed_seq, to_yaml(cfg))
+        m = pd.read_parquet(folder / "metrics.parquet")
         finals[regime] = {k: (m[k].mean() if how == "mean" else m[k].iloc[-1])
                           for k, how in COLUMNS} if not m.empty else {}
     print(table(finals))

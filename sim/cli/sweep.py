@@ -26,17 +26,25 @@ from sim.params import ConfigError
 USAGE = """usage: aieco sweep +experiment=NAME [overrides ...] [hydra/launcher=LAUNCHER]
 
 Run a named experiment (or any sweep: key=a,b,c or key=range(0,10)) as a Hydra multirun,
-one run folder per job, then collect results.parquet and summary.parquet.
+one run folder per job, then collect results.parquet and summary.parquet. The '+' adds the
+experiment config to the defaults. Running the same command again into the same folder
+resumes: complete runs are kept and skipped, killed runs resume from their checkpoints.
+A folder holding another sweep is refused; complete results are never overwritten.
 
-experiments: {experiments}
+experiments:
+{experiments}
 
 options (Hydra overrides):
-  hydra.sweep.dir=DIR              where the run folders go (default outputs/sweeps/NAME);
-                                   running again into the same folder resumes the sweep
+  hydra.sweep.dir=DIR              where the run folders go (default outputs/sweeps/NAME)
   hydra.launcher.n_jobs=N          parallel workers with joblib (default: one per core)
   hydra/launcher=submitit_local    run jobs as submitit subprocesses on this machine
   hydra/launcher=submitit_slurm    run jobs on a SLURM cluster (see experiments/catalogue.md)
   run.seed=range(0,20)             replace the experiment's seeds
+
+examples:
+  aieco sweep +experiment=concentration
+  aieco sweep +experiment=race hydra.sweep.dir=outputs/race run.seed=range(0,5)
+  aieco sweep openness=closed,open_weights run.seed=range(0,10) population=small
 """
 
 
@@ -67,7 +75,7 @@ def _split(overrides: list[str]) -> tuple[list[str], list[str], list[str]]:
 
 LAUNCHERS = ("basic", "joblib", "submitit_local", "submitit_slurm")
 #: keys that do not tell runs apart: left out of run-folder names and of a sweep's identity
-NOT_IN_NAMES = ("experiment", "run.replicates", "run.progress")
+NOT_IN_NAMES = ("experiment", "run.replicates", "run.progress", "run.flush_every")
 
 
 def identity(name: str, plain: list[str], swept: list[str]) -> dict[str, object]:
@@ -228,14 +236,24 @@ def sweep_command(args: list[str]) -> None:
     from sim.cli.config import experiments
 
     if any(a in ("-h", "--help") for a in args):
-        print(USAGE.format(experiments=", ".join(experiments())))
+        import textwrap
+
+        names = textwrap.fill(", ".join(experiments()), width=88, initial_indent="  ",
+                              subsequent_indent="  ")
+        print(USAGE.format(experiments=names))
         return
-    flags = [a for a in args if a.startswith("-")]
+    flags = [a.split("=", 1)[0] for a in args if a.startswith("-")]
     if flags:
-        raise ConfigError(flags[0], True, "aieco sweep takes only overrides; see --help")
+        from sim.cli.args import fail, suggest
+
+        fail(f"unrecognized flag '{flags[0]}'{suggest(flags[0], ['--help', '-h'])}: "
+             "aieco sweep takes only overrides (see 'aieco sweep --help')")
     name, total, launch, ident = plan(args)
     sweep_dir = next((o.split("=", 1)[1] for o in reversed(args)
                       if o.lstrip("+").startswith("hydra.sweep.dir=")), f"outputs/sweeps/{name}")
+    from sim.io import check_writable
+
+    check_writable(sweep_dir, "hydra.sweep.dir")
     claim(Path(sweep_dir), ident)
     extra = [f"hydra.sweep.dir={sweep_dir}"]
     if not any(o.startswith("hydra/launcher=") for o in args):

@@ -46,18 +46,23 @@ def replicate_dirs(out: Path, replicates: int) -> list[Path]:
     return [out / f"rep{i:03d}" for i in range(replicates)]
 
 
+#: set by ``aieco run --overwrite``: replace complete results instead of keeping them
+OVERWRITE = False
+
+
 def task(cfg: DictConfig) -> dict[str, Any]:
     """Run one configuration (all its replicates) into Hydra's output folder.
 
-    Replicates whose folder already holds their complete results are skipped.
+    Replicates whose folder already holds their complete results are skipped (unless
+    :data:`OVERWRITE`); each run streams into its folder and resumes from its checkpoint.
     """
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
     from tqdm import tqdm
 
     from sim.cli.config import experiment_meta, params_from_cfg, to_yaml
-    from sim.io import write_run
-    from sim.runner import replicate_seeds, run
+    from sim.io import run_into
+    from sim.runner import replicate_seeds
 
     logging.getLogger("mesa").setLevel(logging.WARNING)  # mesa logs every step at INFO
     params = params_from_cfg(cfg)
@@ -70,21 +75,25 @@ def task(cfg: DictConfig) -> dict[str, Any]:
     done = 0
     for out, seed_seq in zip(dirs, replicate_seeds(params), strict=True):
         state = existing_run(out, params)
-        if state == "same":
+        if state == "same" and not OVERWRITE:
             continue
-        if state == "other":
+        if state == "other" and not OVERWRITE:
             raise ConfigError("output folder", str(out),
                               "holds complete results of another configuration; "
-                              "choose another folder or delete it")
+                              "choose another folder, delete it, or pass --overwrite")
         label = f"{params.openness.name} x {params.regulation.name}"
         with tqdm(total=params.run.steps, desc=label, unit="q", file=sys.stderr,
                   disable=not (single and params.run.progress), leave=False) as bar:
-            results = run(params, rng=seed_seq, on_step=lambda _m: bar.update(1))
-        write_run(out, results, to_yaml(cfg), extra_manifest=extra)
+            def tick(model: Any) -> None:
+                bar.update(model.steps - bar.n)
+
+            run_into(out, params, seed_seq, to_yaml(cfg), extra_manifest=extra, on_step=tick)
         done += 1
         if single:
+            import pandas as pd
+
             from sim.cli.run import summary_table
 
-            print(summary_table(results.metrics))
+            print(summary_table(pd.read_parquet(out / "metrics.parquet")))
             print(f"results: {out}")
     return {"ran": done, "dirs": [str(d) for d in dirs]}

@@ -129,3 +129,24 @@ def test_zero_agents_of_one_type_runs(group, key):
     for _ in range(3):
         model.step()
         check_invariants(model)
+
+
+def test_restored_model_keeps_numbering_agents_and_models_are_freed():
+    import gc
+    import weakref
+
+    params = tiny_params(steps=6, startups={"entry_rate": 20.0})
+    model = EcosystemModel(params, rng=8)
+    model.step()
+    clone = pickle.loads(pickle.dumps(model))
+    for _ in range(4):
+        model.step()
+        clone.step()
+    ids = sorted(a.unique_id for a in model.agents)
+    assert ids == sorted(a.unique_id for a in clone.agents)
+    assert len(set(ids)) == len(ids)
+    # Mesa's own id counters hold every model forever; ours let a finished model go
+    ref = weakref.ref(model)
+    del model
+    gc.collect()
+    assert ref() is None

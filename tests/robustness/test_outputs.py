@@ -1,0 +1,219 @@
+"""Outputs are never lost or faked: unwritable folders fail first, complete results are
+never overwritten without --overwrite, long runs stream to disk with flat memory, and a
+run killed at any point leaves nothing that looks complete but is not, then resumes to
+results identical to an uninterrupted run."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from conftest import aieco, tiny_params
+
+from sim import run
+from sim.io import CHECKPOINT, MANIFEST, PARTS, is_complete, run_into
+from sim.runner import replicate_seeds
+
+TINY = ["population=tiny", "run.progress=false"]
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def assert_nothing_looks_complete_but_is_not(folder: Path, steps: int) -> None:
+    """Every visible file is whole; a manifest means the whole run is there."""
+    if not folder.exists():
+        return
+    for path in folder.rglob("*.parquet"):
+        if not path.name.startswith("."):
+            pq.read_table(path)  # a truncated Parquet file has no footer and fails here
+    if (folder / MANIFEST).exists():
+        assert is_complete(folder)
+        manifest = json.loads((folder / MANIFEST).read_text())
+        assert manifest["steps"] == steps
+        assert len(pd.read_parquet(folder / "metrics.parquet")) == steps
+        assert not (folder / PARTS).exists()
+
+
+def results_of(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return pd.read_parquet(folder / "metrics.parquet"), pd.read_parquet(folder / "agents.parquet")
+
+
+# -- streaming -----------------------------------------------------------------------------
+def test_streamed_run_equals_the_in_memory_run_and_memory_stays_flat(tmp_path):
+    params = tiny_params(steps=23, run={"flush_every": 5, "record_every": 3})
+    seen = []
+
+    def watch(model):
+        seen.append((len(model.history), len(model.agent_records)))
+
+    out = run_into(tmp_path / "r", params, replicate_seeds(params)[0], "yaml: 1\n",
+                   on_step=watch)
+    assert max(h for h, _ in seen) <= 5 and max(a for _, a in seen) <= 2
+    memory = run(params)
+    metrics, agents = results_of(out)
+    pd.testing.assert_frame_equal(metrics, memory.metrics)
+    pd.testing.assert_frame_equal(agents, memory.agents)
+    assert is_complete(out) and not (out / PARTS).exists()
+
+
+def test_resume_from_a_checkpoint_gives_identical_results(tmp_path):
+    params = tiny_params(steps=17, run={"flush_every": 4})
+    seed = replicate_seeds(params)[0]
+    whole = run_into(tmp_path / "whole", params, seed, "")
+
+    class Crash(Exception):
+        pass
+
+    def crash_at_11(model):
+        if model.steps == 11:
+            raise Crash
+
+    with pytest.raises(Crash):
+        run_into(tmp_path / "cut", params, seed, "", on_step=crash_at_11)
+    parts = {p.name for p in (tmp_path / "cut" / PARTS).iterdir()}
+    assert parts == {CHECKPOINT, "agents-0000004.parquet", "agents-0000008.parquet",
+                     "metrics-0000004.parquet", "metrics-0000008.parquet"}
+    assert not (tmp_path / "cut" / MANIFEST).exists()
+    resumed_from = []
+    run_into(tmp_path / "cut", params, seed, "",
+             on_step=lambda m: resumed_from.append(m.steps))
+    assert resumed_from[0] == 9  # the checkpoint after step 8: nothing done twice
+    for a, b in zip(results_of(whole), results_of(tmp_path / "cut"), strict=True):
+        pd.testing.assert_frame_equal(a, b)
+
+
+def test_a_checkpoint_of_another_configuration_is_not_resumed(tmp_path):
+    a = tiny_params(steps=9, run={"flush_every": 3})
+    b = tiny_params(steps=9, run={"flush_every": 3}, market={"reconsider_prob": 0.3})
+    seed = replicate_seeds(a)[0]
+
+    def stop(model):
+        if model.steps == 7:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_into(tmp_path / "r", a, seed, "", on_step=stop)
+    first = []
+    run_into(tmp_path / "r", b, seed, "", on_step=lambda m: first.append(m.steps))
+    assert first[0] == 1
+    pd.testing.assert_frame_equal(results_of(tmp_path / "r")[0], run(b).metrics)
+
+
+# -- unwritable folders ---------------------------------------------------------------------
+@pytest.mark.parametrize("command", [
+    ["run", *TINY, "hydra.run.dir={bad}"],
+    ["sweep", *TINY, "run.seed=0,1", "hydra.sweep.dir={bad}"],
+    ["compare", *TINY, "--openness", "closed", "--out", "{bad}"],
+])
+def test_an_unwritable_output_folder_fails_before_any_work(tmp_path, command):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    bad = str(blocker / "results")
+    start = time.perf_counter()
+    res = aieco(*[c.format(bad=bad) for c in command], cwd=tmp_path)
+    assert res.returncode == 2, res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("aieco: error: "), res.stderr
+    assert bad in lines[0] and "under a file" in lines[0]
+    assert "running" not in res.stderr and "Traceback" not in res.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
+    assert time.perf_counter() - start < 60
+
+
+# -- never overwritten silently ---------------------------------------------------------
+def test_complete_results_are_kept_refused_or_replaced_only_with_overwrite(tmp_path):
+    out = tmp_path / "run"
+    first = aieco("run", *TINY, "run.steps=3", f"hydra.run.dir={out}", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    before = snapshot(out)
+    again = aieco("run", *TINY, "run.steps=3", f"hydra.run.dir={out}", cwd=tmp_path)
+    assert again.returncode == 0 and "already holds" in again.stdout
+    other = aieco("run", *TINY, "run.steps=4", f"hydra.run.dir={out}", cwd=tmp_path)
+    assert other.returncode == 2 and "--overwrite" in other.stderr
+    assert snapshot(out) == before  # byte for byte, the Hydra files included
+    replaced = aieco("run", *TINY, "run.steps=4", f"hydra.run.dir={out}", "--overwrite",
+                     cwd=tmp_path)
+    assert replaced.returncode == 0, replaced.stderr
+    assert len(pd.read_parquet(out / "metrics.parquet")) == 4
+
+
+def test_compare_keeps_its_runs_and_refuses_another_configuration(tmp_path):
+    args = ["compare", *TINY, "run.steps=2", "--openness", "closed", "--out", "cmp"]
+    assert aieco(*args, cwd=tmp_path).returncode == 0
+    before = snapshot(tmp_path / "cmp")
+    again = aieco(*args, cwd=tmp_path)
+    assert again.returncode == 0 and "complete results found" in again.stderr
+    other = aieco(*[a.replace("run.steps=2", "run.steps=3") for a in args], cwd=tmp_path)
+    assert other.returncode == 2 and "--overwrite" in other.stderr
+    assert snapshot(tmp_path / "cmp") == before
+
+
+# -- killed at any point ------------------------------------------------------------------
+KILL_RUN = ["population=tiny", "population.n_users=60000", "run.steps=90",
+            "run.flush_every=3", "run.record_every=2", "run.progress=false"]
+
+
+def start_run(folder: Path, cwd: Path) -> subprocess.Popen:
+    exe = Path(sys.executable).with_name("aieco")
+    return subprocess.Popen([str(exe), "run", *KILL_RUN, f"hydra.run.dir={folder}"],
+                            cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env={**os.environ, "NUMBA_NUM_THREADS": "1"})
+
+
+def kill_after(proc: subprocess.Popen, delay: float, sig: int) -> bool:
+    """Send ``sig`` after ``delay`` seconds; True if the run was still going."""
+    try:
+        proc.wait(timeout=delay)
+        return False
+    except subprocess.TimeoutExpired:
+        proc.send_signal(sig)
+        proc.wait(timeout=60)
+        return True
+
+
+@pytest.mark.slow
+def test_runs_killed_at_many_points_resume_to_identical_results(tmp_path):
+    """Kill one run again and again (SIGKILL, and SIGINT as Ctrl-C does) at spread-out
+    moments, resuming each time; check the folder after every kill."""
+    ref = tmp_path / "reference"
+    start = time.perf_counter()
+    assert start_run(ref, tmp_path).wait(timeout=600) == 0
+    full = time.perf_counter() - start
+    folder = tmp_path / "killed"
+    kills = 0
+    for i, fraction in enumerate([0.15, 0.3, 0.45, 0.55, 0.65, 0.75, 0.85, 0.9, 0.95, 0.97]):
+        proc = start_run(folder, tmp_path)
+        sig = signal.SIGINT if i % 3 == 2 else signal.SIGKILL
+        kills += kill_after(proc, fraction * full, sig)
+        assert_nothing_looks_complete_but_is_not(folder, steps=90)
+    assert kills >= 5
+    assert start_run(folder, tmp_path).wait(timeout=600) == 0
+    assert_nothing_looks_complete_but_is_not(folder, steps=90)
+    for a, b in zip(results_of(ref), results_of(folder), strict=True):
+        pd.testing.assert_frame_equal(a, b)
+
+
+def test_a_killed_run_keeps_its_parts_and_the_same_command_finishes_it(tmp_path):
+    folder = tmp_path / "run"
+    proc = start_run(folder, tmp_path)
+    deadline = time.monotonic() + 120
+    while not (folder / PARTS / CHECKPOINT).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert kill_after(proc, 0.0, signal.SIGKILL), "the run ended before it could be killed"
+    assert not (folder / MANIFEST).exists()
+    assert list((folder / PARTS).glob("metrics-*.parquet"))
+    assert_nothing_looks_complete_but_is_not(folder, steps=90)
+    assert start_run(folder, tmp_path).wait(timeout=600) == 0
+    assert is_complete(folder)
+    assert list(pd.read_parquet(folder / "metrics.parquet")["step"]) == list(range(1, 91))
