@@ -122,9 +122,9 @@ def invest_and_grow(model: EcosystemModel) -> None:
     flop = effective * flop_per_mu(model)
     spill = model.params.diffusion.lab_spillover * model.org_spillover()[: labs.n]
     algorithmic = spill + lp.contribution_gain * np.log1p(labs.contributions)
-    stock = (labs.compute * (1.0 - lp.compute_depreciation) + flop) * 10.0 ** algorithmic
+    base = labs.compute * (1.0 - lp.compute_depreciation) + flop
     limit = np.maximum(model.regulation.capability_cap(model), labs.capability)
-    stock = np.minimum(stock, 10.0 ** (np.minimum(limit, 300.0) - COMPUTE_UNIT))
+    stock = grown_stock(base, algorithmic, np.minimum(limit, 300.0) - COMPUTE_UNIT)
     labs.compute = stock
     new = np.maximum(labs.capability, COMPUTE_UNIT + np.log10(np.maximum(stock, 1e-300)))
     growth = new - labs.capability
@@ -135,6 +135,24 @@ def invest_and_grow(model: EcosystemModel) -> None:
     new_version = labs.capability - labs.version_capability >= VERSION_STEP
     labs.version_capability = np.where(new_version, labs.capability, labs.version_capability)
     labs.clean_audits[new_version] = 0
+
+
+def grown_stock(base: NDArray[np.float64], algorithmic: NDArray[np.float64],
+                log_cap: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``min(base * 10^algorithmic, 10^log_cap)`` without overflowing on the way.
+
+    Where the product would pass the cap the cap is taken directly, and very large
+    exponents are applied in log space; elsewhere the product is computed as written, so
+    ordinary values are unchanged to the bit.
+    """
+    total = np.log10(np.maximum(base, 1e-300)) + algorithmic
+    over = total > log_cap
+    direct = ~over & (algorithmic <= 300.0)
+    product = base * 10.0 ** np.where(direct, algorithmic, 0.0)
+    in_logs = 10.0 ** np.where(direct | over, 0.0, total)  # below the cap: finite
+    stock = np.where(direct, product, np.where(over, 10.0 ** log_cap, in_logs))
+    stock = np.where(base > 0, stock, 0.0)
+    return np.minimum(stock, 10.0 ** log_cap)
 
 
 def external_funding(model: EcosystemModel) -> NDArray[np.float64]:

@@ -74,6 +74,9 @@ def main(argv: list[str] | None = None) -> None:
         handlers[command](rest)
     except ConfigError as exc:
         fail(str(exc))
+    except KeyboardInterrupt:
+        fail("interrupted; complete results are kept, and the same command resumes the rest "
+             "from its checkpoints", code=130)
 
 
 def _run(args: list[str]) -> None:

@@ -21,6 +21,7 @@ from omegaconf import OmegaConf
 
 from sim.cli.config import config_dir, groups
 from sim.params import Params, sections
+from sim.regimes import OPENNESS
 
 #: largest value a fuzzed run may use for each size key (valid values above are not drawn)
 RUN_BUDGET: dict[str, int | float] = {
@@ -152,6 +153,14 @@ def configs(draw: st.DrawFn, invalid_prob: float = 0.25) -> tuple[dict[str, dict
     pop = config["population"]
     if pop.get("n_startups", 0) > pop.get("max_startups", 0) and draw(st.booleans()):
         pop["n_startups"] = pop.get("max_startups", 0)
+    # mostly keep the release level and licence to what the regime allows, so that most
+    # configurations reach the model; the rest test the cross-field checks
+    regime = OPENNESS[config["openness"].get("name", "api_only")]
+    opn = config["openness"]
+    if opn.get("release_level", 2) not in regime.levels and draw(st.integers(0, 4)) > 0:
+        opn["release_level"] = int(draw(st.sampled_from(regime.levels)))
+    if opn.get("licence", "proprietary") not in regime.licences and draw(st.integers(0, 4)):
+        opn["licence"] = draw(st.sampled_from(regime.licences))
     invalid: set[str] = set()
     if draw(st.floats(0.0, 1.0)) < invalid_prob:
         key = draw(st.sampled_from(sorted(k for k in FIELDS if k not in FIXED)))

@@ -139,18 +139,21 @@ LARGEST = ["population=large", "population.n_users=10000000", "run.progress=fals
 
 
 @pytest.mark.slow
-def test_largest_population_runs_and_records_its_memory(record_property):
-    """The schema's largest user population (1e7) with the large tier's agents."""
+@pytest.mark.parametrize("variant", ["meanfield", "network"])
+def test_largest_population_runs_and_records_its_memory(record_property, variant):
+    """The schema's largest user population (1e7) with the large tier's agents, for both
+    adoption variants (the network variant holds 1e8 directed contacts)."""
     code = ("import json, sys; from sim.bench import memory_child; "
             "memory_child(json.loads(sys.argv[1]), int(sys.argv[2]))")
-    proc = subprocess.run([sys.executable, "-c", code, json.dumps(LARGEST), "3"],
+    overrides = [*LARGEST, f"diffusion.variant={variant}"]
+    proc = subprocess.run([sys.executable, "-c", code, json.dumps(overrides), "3"],
                           capture_output=True, text=True, timeout=1800)
     assert proc.returncode == 0, proc.stderr[-2000:]
     line = next(x for x in proc.stdout.splitlines() if x.startswith("BENCH "))
     info = json.loads(line[len("BENCH "):])
     peak = info["vmhwm_bytes"] or info["maxrss_bytes"]
     record_property("peak_memory_bytes", peak)
-    print(f"largest population: {info['users']} users, {info['agents']} agents, "
+    print(f"largest population ({variant}): {info['users']} users, {info['agents']} agents, "
           f"peak memory {peak / 2**30:.2f} GiB")
     assert info["users"] == 10_000_000
     assert peak < 12 * 2**30  # half of these machines' 24 GiB

@@ -11,12 +11,14 @@ from __future__ import annotations
 import os
 
 import numpy as np
+from conftest import aieco
 from fuzzing import CROSS_FIELD, FIELDS, OPTIONS, build, configs
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from invariants import check_invariants
 
 from sim import EcosystemModel
+from sim.io import is_complete
 from sim.params import ConfigError, validate
 
 FUZZ_EXAMPLES = int(os.environ.get("AIECO_FUZZ_EXAMPLES", "120"))
@@ -85,3 +87,40 @@ def test_fuzzed_command_line_overrides_compose_or_fail_in_one_line(overrides):
         return
     assert validate(params) is params
     event("composed")
+
+
+def hydra_value(value: object) -> str:
+    """A Python value as Hydra override text."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(hydra_value(v) for v in value) + "]"
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+@settings(max_examples=max(FUZZ_EXAMPLES // 20, 4), deadline=None, derandomize=DERANDOMIZE,
+          database=None, suppress_health_check=[HealthCheck.too_slow,
+                                                HealthCheck.function_scoped_fixture])
+@given(drawn=configs())
+def test_fuzzed_configs_through_the_real_command(tmp_path_factory, drawn):
+    """End to end: ``aieco run`` with a drawn configuration as overrides either writes a
+    complete run folder or exits 2 with one line; never a traceback."""
+    config, _ = drawn
+    overrides = [f"{group}.{key}={hydra_value(value)}"
+                 for group, values in config.items() for key, value in values.items()]
+    out = tmp_path_factory.mktemp("cli") / "run"
+    res = aieco("run", *overrides, "run.progress=false", f"hydra.run.dir={out}")
+    assert "Traceback" not in res.stderr + res.stdout, res.stderr[-3000:]
+    if res.returncode == 0:
+        assert is_complete(out)
+        event("ran")
+    else:
+        assert res.returncode == 2, res.stderr[-3000:]
+        lines = res.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("aieco: error: "), res.stderr
+        assert not (out / "manifest.json").exists()
+        event("refused")

@@ -195,7 +195,12 @@ def test_runs_killed_at_many_points_resume_to_identical_results(tmp_path):
     for i, fraction in enumerate([0.15, 0.3, 0.45, 0.55, 0.65, 0.75, 0.85, 0.9, 0.95, 0.97]):
         proc = start_run(folder, tmp_path)
         sig = signal.SIGINT if i % 3 == 2 else signal.SIGKILL
-        kills += kill_after(proc, fraction * full, sig)
+        killed = kill_after(proc, fraction * full, sig)
+        kills += killed
+        if killed and sig == signal.SIGINT:  # Ctrl-C: one line, no traceback
+            err = proc.stderr.read().decode() if proc.stderr else ""
+            assert proc.returncode == 130 and "Traceback" not in err, err
+            assert err.strip().splitlines()[-1].startswith("aieco: error: interrupted"), err
         assert_nothing_looks_complete_but_is_not(folder, steps=90)
     assert kills >= 5
     assert start_run(folder, tmp_path).wait(timeout=600) == 0

@@ -845,3 +845,17 @@ def test_raise_capacity_gives_the_bits_of_the_numpy_formula():
     assert np.all((cap >= 0.0) & (cap <= 1.0))
     with pytest.raises(ValueError, match="outside the rate arrays"):
         sim.kernels.raise_capacity(cap, niche, jur, per_niche[:3], per_jur)
+
+
+def test_grown_stock_caps_without_overflow_and_keeps_ordinary_values_exact():
+    from sim.agents.labs import grown_stock
+
+    base = np.array([3.0, 0.0, 1e250, 1e-300, 2.5, 1e10])
+    alg = np.array([0.25, 5.0, 200.0, 400.0, 0.0, 1e6])
+    cap = np.full(6, 276.0)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        got = grown_stock(base, alg, cap)
+    assert got[0] == 3.0 * 10.0 ** 0.25 and got[4] == 2.5  # bit for bit as written
+    assert got[1] == 0.0
+    assert got[2] == 10.0 ** 276.0 and got[5] == 10.0 ** 276.0  # capped
+    assert got[3] == pytest.approx(1e100, rel=1e-12)  # 1e-300 * 1e400 in logs
