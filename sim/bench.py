@@ -1082,6 +1082,19 @@ def bench_command(argv: list[str]) -> None:
                         help="run only this section (repeatable): " + ", ".join(SECTIONS))
     ns = parser.parse_args(argv)
     sections = [s for s in SECTIONS if s in ns.only] if ns.only else list(SECTIONS)
+    from sim.cli.args import fail
+    from sim.io import check_writable
+    from sim.params import ConfigError
+
+    try:  # before minutes of measuring, not after
+        if Path(ns.out).is_dir():
+            raise ConfigError("--out", ns.out, "is a folder; give a file path")
+        try:
+            check_writable(Path(ns.out).parent, "--out")
+        except ConfigError as exc:
+            raise ConfigError("--out", ns.out, f"its folder {exc.value} {exc.allowed}") from None
+    except ConfigError as exc:
+        fail(str(exc))
     report = run_bench(sections, ns.quick)
     rows = report.pop("_rows")
     print()
@@ -1092,7 +1105,9 @@ def bench_command(argv: list[str]) -> None:
           f"{m['numba']} ({m['numba_threading_layer']}), load {m['loadavg']}")
     out = Path(ns.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2, default=_json_default) + "\n")
+    from sim.io import write_text
+
+    write_text(json.dumps(report, indent=2, default=_json_default) + "\n", out)
     print(f"bench: {out}")
 
 

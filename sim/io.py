@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 MANIFEST = "manifest.json"
 RUN_FILES = ("metrics.parquet", "agents.parquet", "config.yaml", MANIFEST)
 PARTS = "parts"
+DONE_PARTS = ".parts-merged"  # parts whose final files are written, until the manifest
 CHECKPOINT = "checkpoint.pkl"
 
 
@@ -160,11 +161,13 @@ class RunWriter:
 
     def __init__(self, out_dir: Path, params: Params) -> None:
         from sim import __version__
-        from sim.provenance import config_hash
+        from sim.provenance import code_fingerprint, config_hash
 
         self.out = Path(out_dir)
         self.parts = self.out / PARTS
-        self.guard = {"config_hash": config_hash(params), "aieco": __version__}
+        self.done = self.out / DONE_PARTS
+        self.guard = {"config_hash": config_hash(params), "aieco": __version__,
+                      "code": code_fingerprint()}
         self.wall = 0.0
 
     def start(self, params: Params, seed_seq: np.random.SeedSequence) -> EcosystemModel:
@@ -173,8 +176,17 @@ class RunWriter:
 
         self.out.mkdir(parents=True, exist_ok=True)
         clean_partial(self.out)
+        if (self.out / MANIFEST).exists():  # complete results being replaced (--overwrite)
+            shutil.rmtree(self.parts, ignore_errors=True)
+            shutil.rmtree(self.done, ignore_errors=True)
+        elif self.done.exists() and not self.parts.exists():  # killed just before its manifest
+            self.done.rename(self.parts)
+        shutil.rmtree(self.done, ignore_errors=True)
         clean_partial(self.parts)
-        (self.out / MANIFEST).unlink(missing_ok=True)  # not complete until the end
+        # the manifest first (not complete until the end), then an earlier run's files, so
+        # none is left beside the new parts looking like this run's results
+        for name in (MANIFEST, *(f for f in RUN_FILES if f != MANIFEST)):
+            (self.out / name).unlink(missing_ok=True)
         model = self._resume(seed_seq)
         if model is None:
             shutil.rmtree(self.parts, ignore_errors=True)
@@ -204,7 +216,7 @@ class RunWriter:
         self.wall = float(saved.get("wall", 0.0))
         return model
 
-    def flush(self, model: EcosystemModel) -> None:
+    def flush(self, model: EcosystemModel, checkpoint: bool = True) -> None:
         """Write the steps since the last flush as parts, then checkpoint the model."""
         step = model.steps
         if model.history:
@@ -217,6 +229,8 @@ class RunWriter:
         now = time.perf_counter()
         self.wall += now - self._clock
         self._clock = now
+        if not checkpoint:
+            return
         state = {"guard": self.guard, "wall": self.wall, "model": model}
         def write(tmp: Path) -> None:
             with open(tmp, "wb") as fh:
@@ -229,7 +243,7 @@ class RunWriter:
         """Merge the parts into the final files, write the manifest last, drop the parts."""
         from sim.provenance import manifest
 
-        self.flush(model)
+        self.flush(model, checkpoint=False)  # a kill from here on resumes from the last one
         metrics = sorted(self.parts.glob("metrics-*.parquet"))
         frame = (pd.concat([pd.read_parquet(p) for p in metrics], ignore_index=True)
                  if metrics else metrics_frame([]))
@@ -238,8 +252,11 @@ class RunWriter:
         write_text(config_yaml, self.out / "config.yaml")
         info = {**manifest(model.params, model.seed_seq, self.wall), **(extra_manifest or {}),
                 "files": [f for f in RUN_FILES if f != MANIFEST]}
+        # parts out of sight before the manifest: a complete folder never shows them; a kill
+        # between the two leaves them hidden, and the next start puts them back to resume
+        os.replace(self.parts, self.done)
         write_text(json.dumps(info, indent=2, sort_keys=True) + "\n", self.out / MANIFEST)
-        shutil.rmtree(self.parts, ignore_errors=True)
+        shutil.rmtree(self.done, ignore_errors=True)
         return self.out
 
 

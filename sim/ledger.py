@@ -46,6 +46,7 @@ class Ledger:
     opening_abs: float = 0.0
     flows: dict[str, float] = field(default_factory=dict)
     gross: dict[str, float] = field(default_factory=dict)
+    this_step: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def open(cls, cash: ArrayLike) -> Ledger:
@@ -58,8 +59,14 @@ class Ledger:
         if name not in FLOWS:
             raise KeyError(f"unknown cash flow {name!r}")
         values = np.asarray(amount, dtype=np.float64)
-        self.flows[name] = self.flows.get(name, 0.0) + float(values.sum())
+        total = float(values.sum())
+        self.flows[name] = self.flows.get(name, 0.0) + total
+        self.this_step[name] = self.this_step.get(name, 0.0) + total
         self.gross[name] = self.gross.get(name, 0.0) + float(np.abs(values).sum())
+
+    def new_step(self) -> None:
+        """Start booking a new quarter (``this_step`` holds only its flows)."""
+        self.this_step = {}
 
     def expected(self) -> float:
         """The cash the books say labs and live startups hold now."""

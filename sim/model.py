@@ -263,6 +263,7 @@ class EcosystemModel(mesa.Model):
         """Advance the ecosystem by one quarter."""
         self.step_harm, self.contributor_revenue, self._spill = 0.0, 0.0, None
         self.counters = Counter()
+        self.ledger.new_step()
         incidents_before = self.labs.incidents.copy()
         governments.review(self)
         labs.invest_and_grow(self)

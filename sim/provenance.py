@@ -54,6 +54,16 @@ def package_versions() -> dict[str, str]:
     return out
 
 
+def code_fingerprint() -> str:
+    """SHA-256 of the package's Python sources: changes with any edit to the model code."""
+    root = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def git_commit() -> str | None:
     """Commit of the source: recorded at build time, or read from a source checkout."""
     info = Path(__file__).with_name("_build.json")

@@ -77,3 +77,11 @@ def check_cash(model: EcosystemModel) -> None:
     expected = ledger.opening + sum(ledger.flows.values())
     scale = ledger.opening_abs + sum(ledger.gross.values()) + 1.0
     assert abs(held - expected) <= 1e-9 * scale, (held, expected, dict(ledger.flows))
+    # user payments recounted from the users' own choices, not from the provider counts
+    choice = model.users.choice
+    held_by = choice[choice >= 0]
+    prices = np.concatenate([labs.price, st.price[: st.size]])
+    per_user = model.params.market.market_size / max(1, model.users.n)
+    paid = float(prices[held_by].sum()) * per_user
+    booked = ledger.this_step.get("user_payments", 0.0)
+    assert abs(paid - booked) <= 1e-9 * (abs(paid) + 1.0), (paid, booked)

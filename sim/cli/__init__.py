@@ -75,8 +75,10 @@ def main(argv: list[str] | None = None) -> None:
     except ConfigError as exc:
         fail(str(exc))
     except KeyboardInterrupt:
-        fail("interrupted; complete results are kept, and the same command resumes the rest "
-             "from its checkpoints", code=130)
+        if command in ("run", "sweep", "compare"):
+            fail("interrupted; complete results are kept, and the same command with the same "
+                 "output folder resumes the rest from its checkpoints", code=130)
+        fail("interrupted", code=130)
 
 
 def _run(args: list[str]) -> None:

@@ -51,6 +51,9 @@ def compare_command(args: list[str]) -> None:
                              "(group=option or group.key=value; see 'aieco run --help')")
     ns = parser.parse_intermixed_args(args)
     regimes = [r for r in ns.openness.split(",") if r]
+    if not regimes:
+        raise ConfigError("--openness", ns.openness, "name at least one of: "
+                          + ", ".join(groups()["openness"]))
     for r in regimes:
         if r not in groups()["openness"]:
             raise ConfigError("--openness", r, "choose from: " + ", ".join(groups()["openness"])
@@ -59,6 +62,7 @@ def compare_command(args: list[str]) -> None:
     out = Path(ns.out)
     check_writable(out, "--out")
     for regime, (params, _) in zip(regimes, composed, strict=True):
+        check_writable(out / regime, "--out")
         if existing_run(out / regime, params) == "other" and not ns.overwrite:
             raise ConfigError("--out", str(out / regime),
                               "holds complete results of another configuration; choose "

@@ -24,7 +24,8 @@ USAGE = """usage: aieco run [--overwrite] [group=option ...] [group.key=value ..
 Run one scenario and write metrics.parquet, agents.parquet, config.yaml and
 manifest.json (last) into its folder: hydra.run.dir=DIR, or by default
 outputs/runs/DATE/TIME. Results stream to DIR/parts/ every run.flush_every steps with a
-checkpoint, so a killed run resumes where it stopped when the same command runs again.
+checkpoint, so a killed run resumes where it stopped when the same command runs again
+into the same hydra.run.dir.
 A folder that holds complete results is never overwritten: the same configuration is
 not run again, another one is refused, unless --overwrite is given.
 
@@ -43,18 +44,20 @@ examples:
   aieco run --cfg job          print the composed config and exit
 """
 
-#: flags ``aieco run`` accepts: its own and the Hydra application flags that make sense here
+#: flags ``aieco run`` accepts: its own and the Hydra flags that print and exit
 OWN_FLAGS = ("--help", "-h", "--overwrite")
-HYDRA_FLAGS = ("--cfg", "-c", "--resolve", "--package", "-p", "--info", "-i",
-               "--hydra-help", "--config-path", "-cp", "--config-name", "-cn",
-               "--config-dir", "-cd")
+VALUE_FLAGS = {"--cfg": ("job", "hydra", "all"), "-c": ("job", "hydra", "all"),
+               "--package": None, "-p": None}
+INFO_FLAGS = ("--info", "-i")
+INFO_VALUES = ("all", "config", "defaults", "defaults-tree", "plugins", "searchpath")
+PRINT_FLAGS = ("--cfg", "-c", "--info", "-i", "--hydra-help")
+HYDRA_FLAGS = (*VALUE_FLAGS, *INFO_FLAGS, "--resolve", "--hydra-help")
 DEFAULT_RUN_ROOT = "outputs/runs"
 
 
 def run_command(args: list[str]) -> None:
     """Validate the flags, overrides and output folder, then hand over to the Hydra app."""
     from sim.cli import task as task_module
-    from sim.cli.args import fail, suggest
     from sim.cli.config import compose_params, groups
     from sim.io import check_writable
 
@@ -62,20 +65,16 @@ def run_command(args: list[str]) -> None:
         listing = "\n".join(f"  {g:14s} {', '.join(opts)}" for g, opts in groups().items())
         print(USAGE.format(groups=listing))
         return
-    flags = [a.split("=", 1)[0] for a in args if a.startswith("-")]
+    flag_args, overrides = split_flags(args)
+    flags = [f.split("=", 1)[0] for f in flag_args]
     if any(f in ("-m", "--multirun") for f in flags):
         raise ConfigError("--multirun", True, "use 'aieco sweep' for sweeps")
-    for flag in flags:
-        if flag not in OWN_FLAGS + HYDRA_FLAGS:
-            fail(f"unrecognized flag '{flag}'{suggest(flag, OWN_FLAGS + HYDRA_FLAGS)} "
-                 "(see 'aieco run --help')")
-    overwrite = "--overwrite" in args
-    args = [a for a in args if a != "--overwrite"]
-    overrides = [a for a in args if not a.startswith("-")]
+    overwrite = "--overwrite" in flags
+    args = [*overrides, *(f for f in flag_args if f != "--overwrite")]
     params, _ = compose_params(overrides)  # fails here, before Hydra creates any folder
     target = next((o.split("=", 1)[1] for o in reversed(overrides)
                    if o.startswith("hydra.run.dir=")), None)
-    writes = not any(f in flags for f in HYDRA_FLAGS)  # --cfg, --info ... print and exit
+    writes = not any(f in PRINT_FLAGS for f in flags)  # --cfg, --info ... print and exit
     if writes:
         check_writable(target if target is not None else DEFAULT_RUN_ROOT,
                        "hydra.run.dir")
@@ -92,6 +91,48 @@ def run_command(args: list[str]) -> None:
                               "--overwrite")
     task_module.OVERWRITE = overwrite
     _launch(args)
+
+
+def split_flags(args: list[str]) -> tuple[list[str], list[str]]:
+    """Split ``aieco run``'s arguments into flags and overrides, checking every flag.
+
+    Flags come back as Hydra reads them (``--cfg=job``), so they can follow the overrides
+    whatever order the user typed. Fails in one line, naming the closest flag or value, on
+    anything Hydra would answer with its usage text.
+    """
+    from sim.cli.args import fail, suggest
+
+    flags, overrides = [], []
+    rest = list(args)
+    while rest:
+        arg = rest.pop(0)
+        if not arg.startswith("-"):
+            overrides.append(arg)
+            continue
+        flag, eq, value = arg.partition("=")
+        if flag in ("-m", "--multirun"):
+            flags.append(flag)
+            continue
+        if flag not in OWN_FLAGS + HYDRA_FLAGS:
+            fail(f"unrecognized flag '{flag}'{suggest(flag, OWN_FLAGS + HYDRA_FLAGS)} "
+                 "(see 'aieco run --help')")
+        if flag in VALUE_FLAGS or flag in INFO_FLAGS:
+            allowed = VALUE_FLAGS.get(flag, INFO_VALUES)
+            # the next word is the flag's value unless it is a flag or an override
+            if not eq and rest and not rest[0].startswith("-") and "=" not in rest[0] and (
+                    flag in VALUE_FLAGS or rest[0] in INFO_VALUES or "=" not in rest[0]):
+                value, eq = rest.pop(0), "="
+            if flag in VALUE_FLAGS and not eq:
+                fail(f"flag '{flag}' needs a value"
+                     + (f": one of {', '.join(allowed)}" if allowed else "")
+                     + " (see 'aieco run --help')")
+            if eq and allowed is not None and value not in allowed:
+                fail(f"{flag}={value} is invalid: choose one of {', '.join(allowed)}"
+                     f"{suggest(value, allowed)}")
+        elif eq:
+            fail(f"flag '{flag}' takes no value (got '{arg}'; see 'aieco run --help')")
+        flags.append(f"{flag}={value}" if eq else flag)
+    return flags, overrides
 
 
 def _launch(args: list[str]) -> None:

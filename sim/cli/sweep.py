@@ -151,6 +151,10 @@ def plan(overrides: list[str]) -> SweepPlan:
             if key == "run.replicates":
                 replicates.append(swept.run.replicates)
     for text in own:
+        if text.startswith("hydra.launcher.n_jobs="):
+            jobs_text = text.split("=", 1)[1]
+            if not jobs_text.isdigit() or int(jobs_text) < 1:
+                raise ConfigError("hydra.launcher.n_jobs", jobs_text, "must be an integer >= 1")
         if text.startswith("hydra/launcher="):
             choice = text.split("=", 1)[1]
             if choice not in LAUNCHERS:

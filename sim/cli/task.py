@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim.io import MANIFEST, is_complete
+from sim.io import DONE_PARTS, MANIFEST, is_complete
 from sim.params import ConfigError, Params
 from sim.provenance import config_hash
 
@@ -76,6 +77,7 @@ def task(cfg: DictConfig) -> dict[str, Any]:
     for out, seed_seq in zip(dirs, replicate_seeds(params), strict=True):
         state = existing_run(out, params)
         if state == "same" and not OVERWRITE:
+            shutil.rmtree(out / DONE_PARTS, ignore_errors=True)  # a kill after the manifest
             continue
         if state == "other" and not OVERWRITE:
             raise ConfigError("output folder", str(out),

@@ -78,3 +78,31 @@ def test_every_help_says_what_it_does_and_its_options(tmp_path, args, words):
     for word in words:
         assert word in res.stdout, word
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("args,words", [
+    (["run", "--cfg", "jbo"], ["--cfg=jbo", "did you mean 'job'"]),
+    (["run", "--cfg"], ["'--cfg' needs a value", "job, hydra, all"]),
+    (["run", "--overwrite=yes"], ["'--overwrite' takes no value"]),
+    (["run", "--config-dir=x"], ["unrecognized flag '--config-dir'"]),
+    (["sweep", "+experiment=race", "hydra.launcher.n_jobs=abc"],
+     ["hydra.launcher.n_jobs='abc'", "integer >= 1"]),
+    (["compare", "--openness", ","], ["--openness", "name at least one of"]),
+    (["bench", "--out", "a-file/bench.json"], ["--out='a-file/bench.json'", "is a file"]),
+])
+def test_bad_flag_values_fail_in_one_line_before_any_work(tmp_path, args, words):
+    (tmp_path / "a-file").write_text("")
+    res = aieco(*args, cwd=tmp_path)
+    assert res.returncode == 2, res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("aieco: error: "), res.stderr
+    for word in words:
+        assert word in lines[0]
+    assert res.stdout == "" and sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
+
+
+def test_run_accepts_hydra_print_flags_anywhere_and_writes_nothing(tmp_path):
+    res = aieco("run", "population=tiny", "--cfg", "job", "run.steps=2", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert "steps: 2" in res.stdout and "name: tiny" in res.stdout
+    assert list(tmp_path.iterdir()) == []

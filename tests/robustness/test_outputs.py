@@ -222,3 +222,49 @@ def test_a_killed_run_keeps_its_parts_and_the_same_command_finishes_it(tmp_path)
     assert start_run(folder, tmp_path).wait(timeout=600) == 0
     assert is_complete(folder)
     assert list(pd.read_parquet(folder / "metrics.parquet")["step"]) == list(range(1, 91))
+
+
+def test_overwriting_removes_the_old_results_before_the_new_run_starts(tmp_path):
+    old = tiny_params(steps=4)
+    new = tiny_params(steps=9, run={"flush_every": 3})
+    out = run_into(tmp_path / "r", old, replicate_seeds(old)[0], "old: 1\n")
+
+    def stop(model):
+        if model.steps == 5:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_into(out, new, replicate_seeds(new)[0], "new: 1\n", on_step=stop)
+    # the killed new run leaves its parts and nothing of the old run that could pass for it
+    assert sorted(p.name for p in out.iterdir()) == [PARTS]
+
+
+def test_a_kill_between_merging_and_the_manifest_resumes(tmp_path, monkeypatch):
+    """The parts are moved out of sight before the manifest is written; a run killed in
+    between shows neither, and the next start puts them back and resumes."""
+    import sim.io
+
+    params = tiny_params(steps=10, run={"flush_every": 4})
+    seed = replicate_seeds(params)[0]
+    whole = run_into(tmp_path / "whole", params, seed, "")
+    real_write_text = sim.io.write_text
+
+    def killed_at_manifest(text, path):
+        if Path(path).name == MANIFEST:
+            raise KeyboardInterrupt
+        real_write_text(text, path)
+
+    monkeypatch.setattr(sim.io, "write_text", killed_at_manifest)
+    with pytest.raises(KeyboardInterrupt):
+        run_into(tmp_path / "cut", params, seed, "")
+    monkeypatch.undo()
+    cut = tmp_path / "cut"
+    assert not (cut / MANIFEST).exists() and not (cut / PARTS).exists()
+    assert (cut / ".parts-merged" / CHECKPOINT).exists()
+    steps = []
+    run_into(cut, params, seed, "", on_step=lambda m: steps.append(m.steps))
+    assert steps == [9, 10]  # from the checkpoint after step 8
+    assert sorted(p.name for p in cut.iterdir()) == sorted(
+        ["metrics.parquet", "agents.parquet", "config.yaml", MANIFEST])
+    for a, b in zip(results_of(whole), results_of(cut), strict=True):
+        pd.testing.assert_frame_equal(a, b)
