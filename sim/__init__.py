@@ -7,11 +7,35 @@ The library never imports Hydra or seaborn: it takes plain frozen dataclasses
 >>> result = run(Params().replace(population={"n_users": 2000}, run={"steps": 2}), rng=1)
 >>> list(result.metrics["step"])
 [1, 2]
+
+The names below are imported on first use, so ``import sim.cli`` stays light: the command
+line answers ``--help`` quickly and handles Ctrl-C from its first moment.
 """
 
-from sim.model import EcosystemModel
-from sim.params import ConfigError, Params
-from sim.runner import Results, run
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sim.model import EcosystemModel
+    from sim.params import ConfigError, Params
+    from sim.runner import Results, run
 
 __all__ = ["ConfigError", "EcosystemModel", "Params", "Results", "run"]
 __version__ = "0.1.0"
+
+_HOMES = {"EcosystemModel": "sim.model", "ConfigError": "sim.params", "Params": "sim.params",
+          "Results": "sim.runner", "run": "sim.runner"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOMES:
+        value = getattr(importlib.import_module(_HOMES[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_HOMES])

@@ -55,6 +55,16 @@ def _parser() -> Parser:
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``aieco`` console script."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        _main(argv)
+    except KeyboardInterrupt:
+        if argv and argv[0] in ("run", "sweep", "compare"):
+            fail("interrupted; complete results are kept, and the same command with the same "
+                 "output folder resumes the rest from its checkpoints", code=130)
+        fail("interrupted", code=130)
+
+
+def _main(argv: list[str]) -> None:
     parser = _parser()
     if not argv or argv[0] in ("-h", "--help"):
         parser.print_help()
@@ -74,11 +84,6 @@ def main(argv: list[str] | None = None) -> None:
         handlers[command](rest)
     except ConfigError as exc:
         fail(str(exc))
-    except KeyboardInterrupt:
-        if command in ("run", "sweep", "compare"):
-            fail("interrupted; complete results are kept, and the same command with the same "
-                 "output folder resumes the rest from its checkpoints", code=130)
-        fail("interrupted", code=130)
 
 
 def _run(args: list[str]) -> None:
