@@ -182,27 +182,42 @@ def kill_after(proc: subprocess.Popen, delay: float, sig: int) -> bool:
         return True
 
 
+def kill_at_step(proc: subprocess.Popen, folder: Path, step: int, extra: float,
+                 sig: int) -> bool:
+    """Send ``sig`` ``extra`` seconds after the run has written its parts up to ``step``
+    (0: right away); True if the run was still going."""
+    while step and proc.poll() is None:
+        parts = list((folder / PARTS).glob("metrics-*.parquet"))
+        if parts and max(int(p.stem.rsplit("-", 1)[1]) for p in parts) >= step:
+            break
+        time.sleep(0.005)
+    time.sleep(extra)
+    return kill_after(proc, 0.0, sig)
+
+
 @pytest.mark.slow
 def test_runs_killed_at_many_points_resume_to_identical_results(tmp_path):
-    """Kill one run again and again (SIGKILL, and SIGINT as Ctrl-C does) at spread-out
-    moments, resuming each time; check the folder after every kill."""
+    """Kill one run again and again (SIGKILL, and SIGINT as Ctrl-C does), each time a few
+    steps further on and at a different moment between checkpoints, resuming each time;
+    check the folder after every kill."""
     ref = tmp_path / "reference"
-    start = time.perf_counter()
     assert start_run(ref, tmp_path).wait(timeout=600) == 0
-    full = time.perf_counter() - start
     folder = tmp_path / "killed"
     kills = 0
-    for i, fraction in enumerate([0.15, 0.3, 0.45, 0.55, 0.65, 0.75, 0.85, 0.9, 0.95, 0.97]):
+    # the first kill lands during start-up, the others after parts up to a step, plus a delay
+    plan = [(0, 0.5), *((9 * i - 3, 0.007 * i) for i in range(1, 10))]
+    for i, (step, extra) in enumerate(plan):
         proc = start_run(folder, tmp_path)
         sig = signal.SIGINT if i % 3 == 2 else signal.SIGKILL
-        killed = kill_after(proc, fraction * full, sig)
+        killed = kill_at_step(proc, folder, step, extra, sig)
         kills += killed
         if killed and sig == signal.SIGINT:  # Ctrl-C: one line, no traceback
             err = proc.stderr.read().decode() if proc.stderr else ""
             assert proc.returncode == 130 and "Traceback" not in err, err
             assert err.strip().splitlines()[-1].startswith("aieco: error: interrupted"), err
         assert_nothing_looks_complete_but_is_not(folder, steps=90)
-    assert kills >= 5
+    print(f"{kills} of {len(plan)} attempts killed mid-run")
+    assert kills >= 8
     assert start_run(folder, tmp_path).wait(timeout=600) == 0
     assert_nothing_looks_complete_but_is_not(folder, steps=90)
     for a, b in zip(results_of(ref), results_of(folder), strict=True):
