@@ -1082,19 +1082,16 @@ def bench_command(argv: list[str]) -> None:
                         help="run only this section (repeatable): " + ", ".join(SECTIONS))
     ns = parser.parse_args(argv)
     sections = [s for s in SECTIONS if s in ns.only] if ns.only else list(SECTIONS)
-    from sim.cli.args import fail
     from sim.io import check_writable
     from sim.params import ConfigError
 
-    try:  # before minutes of measuring, not after
-        if Path(ns.out).is_dir():
-            raise ConfigError("--out", ns.out, "is a folder; give a file path")
-        try:
-            check_writable(Path(ns.out).parent, "--out")
-        except ConfigError as exc:
-            raise ConfigError("--out", ns.out, f"its folder {exc.value} {exc.allowed}") from None
+    # before minutes of measuring, not after (``aieco`` prints a ConfigError in one line)
+    if Path(ns.out).is_dir():
+        raise ConfigError("--out", ns.out, "is a folder; give a file path")
+    try:
+        check_writable(Path(ns.out).parent, "--out")
     except ConfigError as exc:
-        fail(str(exc))
+        raise ConfigError("--out", ns.out, f"its folder {exc.value} {exc.allowed}") from None
     report = run_bench(sections, ns.quick)
     rows = report.pop("_rows")
     print()

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from sim.params import ConfigError
-from sim.runner import Results, agents_frame, metrics_frame
+from sim.runner import agents_frame, metrics_frame
 
 if TYPE_CHECKING:
     import numpy as np
@@ -84,22 +84,6 @@ def clean_partial(run_dir: Path) -> int:
     for path in stale:
         path.unlink(missing_ok=True)
     return len(stale)
-
-
-def write_run(out_dir: Path, results: Results, config_yaml: str,
-              extra_manifest: dict[str, Any] | None = None) -> Path:
-    """Write a run folder; the manifest goes last. Returns the folder."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    clean_partial(out_dir)
-    (out_dir / MANIFEST).unlink(missing_ok=True)  # the folder is not complete until the end
-    write_parquet(results.metrics, out_dir / "metrics.parquet")
-    write_parquet(results.agents, out_dir / "agents.parquet")
-    write_text(config_yaml, out_dir / "config.yaml")
-    manifest = {**results.manifest, **(extra_manifest or {}),
-                "files": [f for f in RUN_FILES if f != MANIFEST]}
-    write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", out_dir / MANIFEST)
-    return out_dir
 
 
 def is_complete(run_dir: Path) -> bool:

@@ -7,6 +7,7 @@ manifests, never by folder names.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import platform
@@ -54,8 +55,12 @@ def package_versions() -> dict[str, str]:
     return out
 
 
+@functools.cache
 def code_fingerprint() -> str:
-    """SHA-256 of the package's Python sources: changes with any edit to the model code."""
+    """SHA-256 of the package's Python sources: changes with any edit to the model code.
+
+    Read once per process (a sweep worker runs many jobs).
+    """
     root = Path(__file__).parent
     digest = hashlib.sha256()
     for path in sorted(root.rglob("*.py")):

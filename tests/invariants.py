@@ -74,7 +74,7 @@ def check_cash(model: EcosystemModel) -> None:
     labs, st = model.labs, model.startups
     held = float(labs.cash.sum()) + float(st.cash[st.live()].sum())
     ledger = model.ledger
-    expected = ledger.opening + sum(ledger.flows.values())
+    expected = ledger.expected()
     scale = ledger.opening_abs + sum(ledger.gross.values()) + 1.0
     assert abs(held - expected) <= 1e-9 * scale, (held, expected, dict(ledger.flows))
     # user payments recounted from the users' own choices, not from the provider counts

@@ -61,16 +61,18 @@ def compare_command(args: list[str]) -> None:
     composed = [compose_params([*ns.overrides, f"openness={r}"]) for r in regimes]
     out = Path(ns.out)
     check_writable(out, "--out")
+    states = {}
     for regime, (params, _) in zip(regimes, composed, strict=True):
         check_writable(out / regime, "--out")
-        if existing_run(out / regime, params) == "other" and not ns.overwrite:
+        states[regime] = existing_run(out / regime, params)
+        if states[regime] == "other" and not ns.overwrite:
             raise ConfigError("--out", str(out / regime),
                               "holds complete results of another configuration; choose "
                               "another folder, delete it, or pass --overwrite")
     finals = {}
     for regime, (params, cfg) in zip(regimes, composed, strict=True):
         folder = out / regime
-        if existing_run(folder, params) == "same":
+        if states[regime] == "same":
             print(f"{regime}: complete results found in {folder}", file=sys.stderr)
         else:
             print(f"running {regime} ...", file=sys.stderr, flush=True)

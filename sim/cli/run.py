@@ -119,8 +119,7 @@ def split_flags(args: list[str]) -> tuple[list[str], list[str]]:
         if flag in VALUE_FLAGS or flag in INFO_FLAGS:
             allowed = VALUE_FLAGS.get(flag, INFO_VALUES)
             # the next word is the flag's value unless it is a flag or an override
-            if not eq and rest and not rest[0].startswith("-") and "=" not in rest[0] and (
-                    flag in VALUE_FLAGS or rest[0] in INFO_VALUES or "=" not in rest[0]):
+            if not eq and rest and not rest[0].startswith("-") and "=" not in rest[0]:
                 value, eq = rest.pop(0), "="
             if flag in VALUE_FLAGS and not eq:
                 fail(f"flag '{flag}' needs a value"
