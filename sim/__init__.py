@@ -20,13 +20,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sim.model import EcosystemModel
     from sim.params import ConfigError, Params
-    from sim.runner import Results, run
+    from sim.runner import Results, run, run_replicates, summarise
 
-__all__ = ["ConfigError", "EcosystemModel", "Params", "Results", "run"]
+__all__ = ["ConfigError", "EcosystemModel", "Params", "Results", "run", "run_replicates",
+           "summarise"]
 __version__ = "0.1.0"
 
 _HOMES = {"EcosystemModel": "sim.model", "ConfigError": "sim.params", "Params": "sim.params",
-          "Results": "sim.runner", "run": "sim.runner"}
+          "Results": "sim.runner", "run": "sim.runner", "run_replicates": "sim.runner",
+          "summarise": "sim.runner"}
 
 
 def __getattr__(name: str) -> Any:

@@ -16,6 +16,7 @@ import pandas as pd
 import yaml
 
 from sim.io import MANIFEST, is_complete, write_parquet
+from sim.runner import summarise
 
 RESULTS, SUMMARY = "results.parquet", "summary.parquet"
 
@@ -80,7 +81,7 @@ def collect(root: Path, write: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]
         fixed = pd.DataFrame({**ids, **swept}, index=metrics.index)
         fixed = fixed.drop(columns=[c for c in swept if c in metrics.columns])
         frames.append(pd.concat([fixed, metrics], axis=1))
-        rows.append({**ids, **swept, **_summarise(metrics)})
+        rows.append({**ids, **swept, **summarise(metrics)})
     results = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     summary = pd.DataFrame(rows)
     if write:
@@ -91,22 +92,3 @@ def collect(root: Path, write: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]
 
 def _manifest(run_dir: Path) -> dict[str, Any]:
     return json.loads((run_dir / MANIFEST).read_text())
-
-
-def _summarise(metrics: pd.DataFrame) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if metrics.empty:
-        return out
-    last = metrics.iloc[-1]
-    for col in metrics.columns:
-        if col in ("step",):
-            continue
-        if pd.api.types.is_numeric_dtype(metrics[col]):
-            if col in ("seed", "replicate"):
-                out[col] = last[col]
-                continue
-            out[f"{col}_final"] = last[col]
-            out[f"{col}_mean"] = metrics[col].mean()
-        elif col not in out:
-            out[col] = last[col]
-    return out

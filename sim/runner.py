@@ -5,8 +5,10 @@ This is the thin layer the command line and the sweeps use; it does not import H
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sim.model import EcosystemModel
-from sim.params import Params
+from sim.params import ConfigError, Params
 from sim.provenance import manifest
 from sim.seeding import SeedLike, replicate
 
@@ -42,6 +44,36 @@ class Results:
     agents: pd.DataFrame
     manifest: dict[str, Any]
     params: Params = field(repr=False)
+
+    def summary(self) -> dict[str, Any]:
+        """The run in one row: ``<outcome>_final`` and ``<outcome>_mean`` of every outcome.
+
+        The same reduction a sweep writes to ``summary.parquet`` (:func:`summarise`).
+        """
+        return summarise(self.metrics)
+
+
+def summarise(metrics: pd.DataFrame) -> dict[str, Any]:
+    """One run's metrics table reduced to one row.
+
+    Labels (``seed``, ``replicate``, the regime names) keep their value; every other numeric
+    column gives ``<name>_final`` (its last quarter) and ``<name>_mean`` (its mean over the
+    quarters where it is defined: concentration is NaN in a quarter with an empty market).
+    """
+    out: dict[str, Any] = {}
+    if metrics.empty:
+        return out
+    last = metrics.iloc[-1]
+    for col in metrics.columns:
+        if col == "step":
+            continue
+        if col in ("seed", "replicate") or not pd.api.types.is_numeric_dtype(metrics[col]):
+            out[col] = last[col]
+            continue
+        values = metrics[col].astype(float) if metrics[col].dtype == bool else metrics[col]
+        out[f"{col}_final"] = last[col]
+        out[f"{col}_mean"] = values.mean()
+    return out
 
 
 def metrics_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
@@ -94,6 +126,10 @@ def run(params: Params | None = None, *, rng: SeedLike = None,
     Results
     """
     params = params if params is not None else Params()
+    if params.run.replicates != 1:
+        raise ConfigError("run.replicates", params.run.replicates,
+                          "run() runs one replicate; sim.run_replicates(params) runs all "
+                          f"{params.run.replicates} with the seeds a sweep gives them")
     start = time.perf_counter()
     model = EcosystemModel(params, rng=rng)
     for _ in range(params.run.steps):
@@ -105,3 +141,35 @@ def run(params: Params | None = None, *, rng: SeedLike = None,
                    agents=agents_frame(model.agent_records),
                    manifest=manifest(model.params, model.seed_seq, wall),
                    params=model.params)
+
+
+def run_replicates(params: Params, *, executor: Executor | None = None,
+                   on_step: Callable[[EcosystemModel], None] | None = None) -> list[Results]:
+    """Run every replicate of ``params`` (``params.run.replicates`` of them).
+
+    Replicate ``i`` draws from the seed sequence a sweep gives it
+    (:func:`replicate_seeds`): ``SeedSequence(run.seed, spawn_key=(i,))``, or
+    ``SeedSequence(run.seed)`` for a single replicate, so each result equals the run folder
+    ``aieco sweep`` or ``aieco run`` writes for it.
+
+    Parameters
+    ----------
+    params : Params
+        The scenario; ``params.run.replicates`` says how many runs.
+    executor : concurrent.futures.Executor, optional
+        Runs the replicates in parallel (a process pool, a Dask or MPI executor); they run
+        one after another in this process without one.
+    on_step : callable, optional
+        Called with the model after every step (only without an executor).
+
+    Returns
+    -------
+    list of Results
+        In replicate order.
+    """
+    one = dataclasses.replace(params, run=dataclasses.replace(params.run, replicates=1))
+    seeds = replicate_seeds(params)
+    if executor is None:
+        return [run(one, rng=s, on_step=on_step) for s in seeds]
+    futures = [executor.submit(run, one, rng=s) for s in seeds]
+    return [f.result() for f in futures]

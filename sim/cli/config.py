@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from hydra import compose, initialize_config_dir
@@ -19,26 +17,15 @@ from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from sim.collect import ExperimentMeta
-from sim.params import ConfigError, Params, sections, validate
+from sim.params import ConfigError, Params, config_dir, sections, validate
 
 SCHEMA = "aieco_schema"
 TYPE_WORDS = {"int": "an integer", "float": "a number", "bool": "true or false",
-              "str": "a string", "list[float]": "a list of numbers"}
-
-
-def config_dir() -> Path:
-    """The configs shipped in the package, or the repository's ``configs/`` in a checkout."""
-    shipped = Path(str(resources.files("sim"))) / "configs"
-    if (shipped / "config.yaml").exists():
-        return shipped
-    repo = Path(__file__).resolve().parents[2] / "configs"
-    if (repo / "config.yaml").exists():
-        return repo
-    raise FileNotFoundError("aieco configs not found: reinstall the package")
+              "str": "a string", "tuple[float, ...]": "a list of numbers"}
 
 
 def _thaw(node: DictConfig) -> DictConfig:
@@ -48,6 +35,8 @@ def _thaw(node: DictConfig) -> DictConfig:
         child = node._get_node(key)
         if isinstance(child, DictConfig):
             _thaw(child)
+        elif isinstance(child, ListConfig):
+            OmegaConf.set_readonly(child, None)
     return node
 
 
@@ -67,7 +56,8 @@ def groups() -> dict[str, list[str]]:
     """Parameter config groups and their options, read from the config folder."""
     root = config_dir()
     return {d.name: sorted(p.stem for p in d.glob("*.yaml"))
-            for d in sorted(root.iterdir()) if d.is_dir() and d.name != "experiment"}
+            for d in sorted(root.iterdir())
+            if d.is_dir() and d.name not in ("experiment", "hydra")}
 
 
 def experiments() -> list[str]:
@@ -85,12 +75,16 @@ def experiment_meta(cfg: DictConfig) -> ExperimentMeta:
 
 
 def params_from_cfg(cfg: DictConfig) -> Params:
-    """Build and validate :class:`Params` from a composed config."""
-    plain = OmegaConf.to_container(cfg, resolve=True)
-    assert isinstance(plain, dict)
-    plain.pop("hydra", None)
+    """Build and validate :class:`Params` from a composed config (Hydra's node ignored)."""
+    plain = _resolved(cfg)
     kwargs = {name: cls(**plain.get(name, {})) for name, cls in sections().items()}
     return validate(Params(**kwargs))
+
+
+def _resolved(cfg: DictConfig) -> dict[str, Any]:
+    """Every top-level node but Hydra's, resolved (Hydra's own resolves only in a job)."""
+    return {str(k): OmegaConf.to_container(cfg[k], resolve=True) if OmegaConf.is_config(cfg[k])
+            else cfg[k] for k in cfg.keys() if k != "hydra"}
 
 
 def check_overrides(overrides: list[str]) -> None:
@@ -156,8 +150,12 @@ def _wanted(key: str) -> str:
     return ""
 
 
-def compose_params(overrides: list[str], config_name: str = "config") -> tuple[Params, DictConfig]:
+def compose_params(overrides: list[str], config_name: str = "config", *,
+                   hydra: bool = False) -> tuple[Params, DictConfig]:
     """Compose the config with ``overrides`` and build validated parameters.
+
+    With ``hydra=True`` the config keeps Hydra's own node, resolved against the same
+    overrides (output folders with their ``${now:...}`` interpolations, launcher settings).
 
     Raises
     ------
@@ -169,7 +167,7 @@ def compose_params(overrides: list[str], config_name: str = "config") -> tuple[P
     GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(version_base="1.3", config_dir=str(config_dir())):
-            cfg = compose(config_name, overrides=overrides)
+            cfg = compose(config_name, overrides=overrides, return_hydra_config=hydra)
     except (HydraException, OmegaConfBaseException, ValueError) as exc:
         raise explain(exc, overrides) from None
     finally:
@@ -182,7 +180,40 @@ def compose_params(overrides: list[str], config_name: str = "config") -> tuple[P
 
 def to_yaml(cfg: Any) -> str:
     """The resolved config without Hydra's own node, as YAML."""
-    plain = OmegaConf.to_container(cfg, resolve=True)
-    if isinstance(plain, dict):
-        plain.pop("hydra", None)
-    return OmegaConf.to_yaml(OmegaConf.create(plain))
+    return OmegaConf.to_yaml(OmegaConf.create(_resolved(cfg)))
+
+
+def override_key(text: str) -> str:
+    """The key an override sets, whatever its prefix: ``++hydra.run.dir=x`` -> ``hydra.run.dir``."""
+    return text.lstrip("+~").split("=", 1)[0]
+
+
+def quote_value(text: str) -> str:
+    """``text`` as a quoted value of Hydra's override grammar (spaces, commas, ``=`` kept).
+
+    In Hydra's quoted strings a backslash escapes only a quote or the backslashes before
+    one, so only those are escaped.
+    """
+    out, run = [], 0
+    for ch in text:
+        if ch == "\\":
+            run += 1
+            continue
+        if ch == "'":
+            out.append("\\" * (2 * run) + "\\'")
+        else:
+            out.append("\\" * run + ch)
+        run = 0
+    out.append("\\" * (2 * run))  # backslashes before the closing quote
+    return "'" + "".join(out) + "'"
+
+
+def output_dir(cfg: DictConfig, key: str) -> str:
+    """The output folder ``key`` (``hydra.run.dir`` or ``hydra.sweep.dir``), resolved once.
+
+    The folder is resolved from the composed config (``${now:...}`` and references to other
+    keys included) and then passed to Hydra explicitly, so the checks made before a run and
+    the folder Hydra writes into are the same, however the user spelt it.
+    """
+    value = OmegaConf.select(cfg, key)
+    return str(value)

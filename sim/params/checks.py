@@ -1,0 +1,101 @@
+"""Checking a scenario: every value against its type and range, and the rules between them.
+
+:func:`validate` raises :class:`~sim.params.base.ConfigError` with a one-line message naming
+the key, the value and what is allowed, on the first value the model does not accept.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+from sim.params.base import ConfigError
+from sim.params.policy import JurisdictionParams
+from sim.params.scenario import Params
+
+
+def _type_name(tp: Any) -> str:
+    return {"int": "an integer", "float": "a number", "bool": "true or false",
+            "str": "a string", "tuple[float, ...]": "a list of numbers"}.get(str(tp), str(tp))
+
+
+def _check_field(key: str, value: Any, f: dataclasses.Field) -> None:
+    tp = str(f.type)
+    meta = f.metadata
+    if tp == "bool":
+        ok = isinstance(value, bool)
+    elif tp == "int":
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif tp == "float":
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+    elif tp == "str":
+        ok = isinstance(value, str)
+    else:
+        ok = isinstance(value, list | tuple) and all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+    if not ok:
+        raise ConfigError(key, value, f"expected {_type_name(tp)}")
+    if tp == "float" and not math.isfinite(value):
+        raise ConfigError(key, value, "expected a finite number")
+    lo, hi = meta.get("lo"), meta.get("hi")
+    if tp in ("int", "float") and (lo is not None or hi is not None):
+        if (lo is not None and value < lo) or (hi is not None and value > hi):
+            kind = ("a probability" if (lo, hi) == (0.0, 1.0)
+                    else "an integer" if tp == "int" else "a number")
+            fmt = (lambda b: f"{int(b)}") if tp == "int" else (lambda b: f"{b:g}")
+            raise ConfigError(key, value, f"must be {kind} in [{fmt(lo)}, {fmt(hi)}]")
+    if meta.get("choices") and value not in meta["choices"]:
+        raise ConfigError(key, value, "choose one of: " + ", ".join(meta["choices"]))
+
+
+def validate(params: Params) -> Params:
+    """Check every value of ``params`` and the rules that tie values together.
+
+    Returns
+    -------
+    Params
+        The same object, for chaining.
+
+    Raises
+    ------
+    ConfigError
+        On the first value outside what the model accepts.
+    """
+    from sim.regimes import OPENNESS, REGULATION  # late import: regimes import params
+
+    for group in dataclasses.fields(params):
+        section = getattr(params, group.name)
+        for f in dataclasses.fields(section):
+            _check_field(f"{group.name}.{f.name}", getattr(section, f.name), f)
+    for key, registry in (("openness.name", OPENNESS), ("regulation.name", REGULATION)):
+        name = getattr(params, key.split(".")[0]).name
+        if name not in registry:
+            raise ConfigError(key, name, "choose one of: " + ", ".join(sorted(registry)))
+    regime = OPENNESS[params.openness.name]
+    if params.openness.release_level not in regime.levels:
+        raise ConfigError("openness.release_level", params.openness.release_level,
+                          f"openness={regime.name} allows "
+                          + " or ".join(str(int(v)) for v in regime.levels))
+    if params.openness.licence not in regime.licences:
+        raise ConfigError("openness.licence", params.openness.licence,
+                          f"openness={regime.name} allows " + ", ".join(regime.licences))
+    _check_jurisdictions(params.jurisdictions)
+    pop = params.population
+    if pop.n_startups > pop.max_startups:
+        raise ConfigError("population.n_startups", pop.n_startups,
+                          f"must not exceed population.max_startups={pop.max_startups}")
+    return params
+
+
+def _check_jurisdictions(j: JurisdictionParams) -> None:
+    for key in ("stringency", "market_share"):
+        values = getattr(j, key)
+        if len(values) != j.n:
+            raise ConfigError(f"jurisdictions.{key}", list(values),
+                              f"needs one value per jurisdiction (jurisdictions.n={j.n})")
+        if any((not math.isfinite(v)) or v < 0 for v in values):
+            raise ConfigError(f"jurisdictions.{key}", list(values),
+                              "values must be finite and non-negative")
+    if abs(sum(j.market_share) - 1.0) > 1e-6:
+        raise ConfigError("jurisdictions.market_share", list(j.market_share), "must sum to 1")
