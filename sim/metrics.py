@@ -2,8 +2,14 @@
 
 Every column of :data:`OUTCOMES` is documented there with its unit and formula; the same
 table is rendered in ``README.md`` and ``docs/ODD.md``. Firms are labs and live startups;
-a firm's user share is its users over all users holding a provider. Empty markets give 0
-for concentration, never NaN.
+a firm's user share is its users over all users holding a provider.
+
+Concentration of an empty market is undefined, not zero (zero would read as perfect
+competition): ``hhi``, ``cr4`` and ``mean_price`` are NaN in a quarter where no user holds a
+provider, which ``market_empty`` flags; ``hhi_api``, ``hhi_open`` and ``hhi_upstream`` are
+NaN when their own layer is empty (no lab serving closed models has users, no open firm has
+users, no startup is alive), and ``compute_cr4`` when nobody holds compute. Summaries and
+reports average such columns over the quarters and runs where they are defined.
 """
 
 from __future__ import annotations
@@ -28,13 +34,17 @@ OUTCOMES: dict[str, tuple[str, str]] = {
     "step": ("quarter", "quarters since the start (1 = first quarter)"),
     "seed": ("-", "entropy of the run's SeedSequence"),
     "replicate": ("-", "replicate index (the SeedSequence spawn key), 0 for a single run"),
-    "hhi": ("0-10000", "sum over firms of (100 x user share)^2"),
-    "cr4": ("share", "user share of the four largest firms"),
+    "market_empty": ("flag", "no user holds a provider this quarter (hhi, cr4 and mean_price "
+                     "are then NaN)"),
+    "hhi": ("0-10000", "sum over firms of (100 x user share)^2; NaN if no user holds a "
+            "provider"),
+    "cr4": ("share", "user share of the four largest firms; NaN if no user holds a provider"),
     "hhi_api": ("0-10000", "HHI of users among labs serving closed models (hosted or API "
-                "level): the frontier API layer"),
+                "level): the frontier API layer; NaN if none of them has users"),
     "hhi_open": ("0-10000", "HHI of users among firms serving open weights: labs at level "
-                 ">= 3 and startups built on weights"),
-    "hhi_upstream": ("0-10000", "HHI of live startups' base-model labs (count shares)"),
+                 ">= 3 and startups built on weights; NaN if none of them has users"),
+    "hhi_upstream": ("0-10000", "HHI of live startups' base-model labs (count shares); NaN "
+                     "if no startup is alive"),
     "gini_capability": ("0-1", "Gini of labs' capability above the baseline, max(0, c - c_base)"),
     "frontier_capability": ("log10 FLOP", "max over labs of capability"),
     "open_frontier_gap": ("quarters", "quarters since the closed frontier stood at today's "
@@ -65,28 +75,30 @@ OUTCOMES: dict[str, tuple[str, str]] = {
                                "jurisdictions.lax_threshold"),
     "adoption_share": ("share", "users who have adopted AI (Bass)"),
     "open_release_share": ("share", "labs releasing weights (level >= 3)"),
-    "compute_cr4": ("share", "share of all compute held by the four largest holders"),
+    "compute_cr4": ("share", "share of all compute held by the four largest holders; NaN if "
+                    "nobody holds compute"),
     "transparency_score": ("0-1", "user-weighted mean transparency of labs"),
     "audit_coverage": ("share", "user-weighted share of labs audited this quarter"),
     "stringency": ("multiplier", "mean effective stringency over jurisdictions"),
-    "mean_price": ("price units", "user-weighted mean price paid"),
+    "mean_price": ("price units", "user-weighted mean price paid; NaN if no user holds a "
+                   "provider"),
 }
 
 
 def hhi(shares: NDArray[np.float64]) -> float:
-    """Herfindahl-Hirschman index of shares summing to 1 (0-10000); 0 for no shares."""
+    """Herfindahl-Hirschman index (0-10000) of sizes, as shares of their total; NaN if empty."""
     total = shares.sum()
     if total <= 0:
-        return 0.0
+        return float("nan")
     s = 100.0 * shares / total
     return float(np.dot(s, s))
 
 
 def top_k_share(values: NDArray[np.float64], k: int = 4) -> float:
-    """Share of the ``k`` largest values in their total; 0 for an empty total."""
+    """Share of the ``k`` largest values in their total; NaN for an empty total."""
     total = values.sum()
     if total <= 0:
-        return 0.0
+        return float("nan")
     return float(np.sort(values)[::-1][:k].sum() / total)
 
 
@@ -149,6 +161,7 @@ def outcomes(model: EcosystemModel, market: MarketResult, misuse: dict[str, int]
         "openness": prm.openness.name,
         "regulation": prm.regulation.name,
         "jurisdictions": prm.jurisdictions.name,
+        "market_empty": bool(firm_users.sum() == 0),
         "hhi": hhi(firm_users),
         "cr4": top_k_share(firm_users),
         "hhi_api": hhi(lb.users[(lb.level >= Level.HOSTED) & (lb.level < Level.WEIGHTS)]
@@ -187,7 +200,7 @@ def outcomes(model: EcosystemModel, market: MarketResult, misuse: dict[str, int]
         "audit_coverage": float(model.civil.audit_coverage),
         "stringency": float(model.governments.effective.mean()),
         "mean_price": float(np.dot(prices, firm_users) / firm_users.sum())
-        if firm_users.sum() > 0 else 0.0,
+        if firm_users.sum() > 0 else float("nan"),
     }
 
 

@@ -54,18 +54,34 @@ def check_invariants(model: EcosystemModel) -> None:
         assert np.all(np.isfinite(arr))
     assert 0.0 <= model.civil.trust <= 1.0
     row = model.history[-1]
+    empty = undefined_layers(model, row)
     for key, value in row.items():
         if isinstance(value, int | float | np.number):
-            assert np.isfinite(value), key
+            # NaN exactly where the column's layer is empty, finite everywhere else
+            assert np.isfinite(value) != empty.get(key, False), (key, value)
     for key in UNIT_COLUMNS:
-        if key in row:
+        if key in row and not empty.get(key, False):
             assert 0.0 <= row[key] <= 1.0, (key, row[key])
     for key in ("hhi", "hhi_upstream", "hhi_api", "hhi_open"):
-        assert 0.0 <= row[key] <= 10000.0, (key, row[key])
+        assert empty[key] or 0.0 <= row[key] <= 10000.0, (key, row[key])
     for key in NON_NEGATIVE_COLUMNS:
         if key in row:
             assert row[key] >= 0, (key, row[key])
     check_cash(model)
+
+
+def undefined_layers(model: EcosystemModel, row: dict) -> dict[str, bool]:
+    """For each outcome that is NaN on an empty layer, whether its layer is empty now."""
+    labs, st = model.labs, model.startups
+    live = st.live()
+    market_empty = int(labs.users.sum() + st.users[live].sum()) == 0
+    assert row["market_empty"] == market_empty
+    closed = (labs.level >= 1) & (labs.level < 3)
+    open_users = labs.users[labs.level >= 3].sum() + st.users[live][st.mode[live] == 2].sum()
+    compute = labs.compute.sum() + st.compute[live].sum()
+    return {"hhi": market_empty, "cr4": market_empty, "mean_price": market_empty,
+            "hhi_api": labs.users[closed].sum() == 0, "hhi_open": open_users == 0,
+            "hhi_upstream": live.size == 0, "compute_cr4": compute <= 0}
 
 
 def check_cash(model: EcosystemModel) -> None:

@@ -45,7 +45,8 @@ def test_zero_agents_of_one_type(kind, population, extra):
     if kind.startswith("startups"):
         assert model.startups.n_alive == 0
     if population.get("n_labs") == 0:  # no provider: nobody is served, nothing is sold
-        assert all(row["access_share"] == 0.0 and row["hhi"] == 0.0 for row in model.history)
+        assert all(row["access_share"] == 0.0 and row["market_empty"] and np.isnan(row["hhi"])
+                   for row in model.history)
         assert model.ledger.flows.get("user_payments", 0.0) == 0.0
 
 
@@ -77,7 +78,7 @@ def test_one_user():
     served = [row["access_share"] == 1.0 for row in model.history]
     assert any(served)  # she buys from someone: one provider has the whole market
     for row, alone in zip(model.history, served, strict=True):
-        assert row["hhi"] == (10000.0 if alone else 0.0)
+        assert row["hhi"] == 10000.0 if alone else np.isnan(row["hhi"])
 
 
 def test_one_niche():

@@ -19,7 +19,8 @@ def test_hhi_of_n_equal_firms_is_10000_over_n(n):
 
 def test_monopoly_and_empty_market():
     assert hhi(np.array([0.0, 7.0, 0.0])) == 10000.0
-    assert hhi(np.zeros(3)) == 0.0
+    # an empty market has no concentration: undefined, not perfect competition
+    assert np.isnan(hhi(np.zeros(3))) and np.isnan(top_k_share(np.zeros(3)))
     assert gini(np.array([0.0, 0.0, 0.0, 9.0])) == pytest.approx(0.75)
 
 
