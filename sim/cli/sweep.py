@@ -188,6 +188,37 @@ def _sweeper_params(plain: list[str]) -> dict[str, str]:
     return {str(k): str(v) for k, v in params.items()}
 
 
+def resolve_sweep_dir(args: list[str], name: str) -> str:
+    """The sweep folder, resolved once: ``outputs/sweeps/NAME`` unless given.
+
+    However it is spelt (``hydra.sweep.dir``, ``++hydra.sweep.dir``, ``${now:...}``), it is
+    resolved here and handed to Hydra as a plain path, so the sweep's record, its runs and
+    its collection share one folder.
+    """
+    from sim.cli.config import compose_params, output_dir, override_key
+
+    given = [o for o in args if override_key(o) == "hydra.sweep.dir"]
+    if not given:
+        return f"outputs/sweeps/{name}"
+    plain = [o for o in args if not override_key(o).startswith("hydra")
+             and "," not in o and "(" not in o]
+    _, cfg = compose_params([*plain, *given], hydra=True)
+    return output_dir(cfg, "hydra.sweep.dir")
+
+
+def one_numba_thread() -> None:
+    """Give this process and every worker it starts one Numba thread, before Numba loads.
+
+    Numba reads ``NUMBA_NUM_THREADS`` when it is imported and again at every compilation; a
+    value set after its threads started makes the next compilation fail (this is what
+    crashed ``make run`` on a fresh machine, where kernels still compile). So the setting
+    is made here, before the first import of Numba, and workers inherit it.
+    """
+    if "numba" in sys.modules:
+        raise RuntimeError("one_numba_thread() must run before Numba is imported")
+    os.environ["NUMBA_NUM_THREADS"] = "1"
+
+
 def warm_numba_cache() -> None:
     """Compile (or load) every kernel once in the parent, before workers start."""
     from sim import run
@@ -237,6 +268,7 @@ class Progress:
 
 def sweep_command(args: list[str]) -> None:
     """Validate, warm the Numba cache, launch the multirun, then collect."""
+    one_numba_thread()
     from sim.cli.config import experiments
 
     if any(a in ("-h", "--help") for a in args):
@@ -252,22 +284,20 @@ def sweep_command(args: list[str]) -> None:
 
         fail(f"unrecognized flag '{flags[0]}'{suggest(flags[0], ['--help', '-h'])}: "
              "aieco sweep takes only overrides (see 'aieco sweep --help')")
+    from sim.cli.config import override_key, quote_value
+
     name, total, launch, ident = plan(args)
-    sweep_dir = next((o.split("=", 1)[1] for o in reversed(args)
-                      if o.lstrip("+").startswith("hydra.sweep.dir=")), f"outputs/sweeps/{name}")
+    sweep_dir = resolve_sweep_dir(args, name)
+    launch = [o for o in launch if override_key(o) != "hydra.sweep.dir"]
     from sim.io import check_writable
 
     check_writable(sweep_dir, "hydra.sweep.dir")
     claim(Path(sweep_dir), ident)
-    extra = [f"hydra.sweep.dir={sweep_dir}"]
+    extra = [f"hydra.sweep.dir={quote_value(sweep_dir)}"]
     if not any(o.startswith("hydra/launcher=") for o in args):
         extra.append("hydra/launcher=joblib")
         if not any(o.startswith("hydra.launcher.n_jobs=") for o in args):
             extra.append(f"hydra.launcher.n_jobs={os.cpu_count() or 1}")
-    os.environ["NUMBA_NUM_THREADS"] = "1"  # workers inherit it: one thread each
-    import numba
-
-    numba.set_num_threads(1)  # and jobs joblib runs in this process (n_jobs=1) too
     warm_numba_cache()
     failed = _launch([*launch, *extra], Path(sweep_dir), total)
     _finish(Path(sweep_dir), total, failed)

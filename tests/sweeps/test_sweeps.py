@@ -198,3 +198,16 @@ def test_sweep_mistakes_fail_in_one_line(tmp_path, args, words):
     for word in words:
         assert word in res.stderr
     assert not out.exists()
+
+
+def test_a_sweep_runs_on_a_cold_numba_cache(tmp_path):
+    # the newcomer's path: nothing compiled yet, so kernels compile inside the sweep command
+    cache = tmp_path / "numba-cache"
+    cache.mkdir()
+    res = aieco("sweep", "population=tiny", "run.steps=2", "run.seed=0,1",
+                f"hydra.sweep.dir={tmp_path / 's'}", cwd=tmp_path,
+                env={"NUMBA_CACHE_DIR": str(cache)})
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert "Traceback" not in res.stderr
+    assert len(find_runs(tmp_path / "s")) == 2
+    assert any(cache.rglob("*.nbi")), "the kernels were not compiled into the empty cache"
