@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "collect": "gather a sweep's runs into results.parquet and summary.parquet",
     "report": "write the figures and report.md of a sweep",
     "bench": "measure speed and memory against the performance targets",
+    "params": "list every parameter (default, range, unit, meaning, source) and option",
 }
 
 EXAMPLES = """\
@@ -34,6 +35,7 @@ examples:
   aieco collect outputs/sweeps/concentration
   aieco report outputs/sweeps/concentration
   aieco bench --quick
+  aieco params market
 
 Run 'aieco COMMAND --help' for a command's arguments, options and examples."""
 
@@ -76,7 +78,7 @@ def _main(argv: list[str]) -> None:
     command, rest = argv[0], argv[1:]
     handlers: dict[str, Callable[[list[str]], None]] = {
         "run": _run, "compare": _compare, "sweep": _sweep, "collect": _collect,
-        "report": _report, "bench": _bench}
+        "report": _report, "bench": _bench, "params": _params}
     if command not in handlers:
         fail(f"unknown command '{command}'{suggest(command, handlers)} "
              f"(commands: {', '.join(handlers)}; see 'aieco --help')")
@@ -102,6 +104,12 @@ def _sweep(args: list[str]) -> None:
     from sim.cli.sweep import sweep_command
 
     sweep_command(args)
+
+
+def _params(args: list[str]) -> None:
+    from sim.cli.params_cmd import params_command
+
+    params_command(args)
 
 
 def _bench(args: list[str]) -> None:

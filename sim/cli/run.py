@@ -52,13 +52,12 @@ INFO_FLAGS = ("--info", "-i")
 INFO_VALUES = ("all", "config", "defaults", "defaults-tree", "plugins", "searchpath")
 PRINT_FLAGS = ("--cfg", "-c", "--info", "-i", "--hydra-help")
 HYDRA_FLAGS = (*VALUE_FLAGS, *INFO_FLAGS, "--resolve", "--hydra-help")
-DEFAULT_RUN_ROOT = "outputs/runs"
 
 
 def run_command(args: list[str]) -> None:
     """Validate the flags, overrides and output folder, then hand over to the Hydra app."""
     from sim.cli import task as task_module
-    from sim.cli.config import compose_params, groups
+    from sim.cli.config import compose_params, groups, output_dir, override_key, quote_value
     from sim.io import check_writable
 
     if any(a in ("-h", "--help") for a in args):
@@ -70,25 +69,26 @@ def run_command(args: list[str]) -> None:
     if any(f in ("-m", "--multirun") for f in flags):
         raise ConfigError("--multirun", True, "use 'aieco sweep' for sweeps")
     overwrite = "--overwrite" in flags
-    args = [*overrides, *(f for f in flag_args if f != "--overwrite")]
-    params, _ = compose_params(overrides)  # fails here, before Hydra creates any folder
-    target = next((o.split("=", 1)[1] for o in reversed(overrides)
-                   if o.startswith("hydra.run.dir=")), None)
-    writes = not any(f in PRINT_FLAGS for f in flags)  # --cfg, --info ... print and exit
-    if writes:
-        check_writable(target if target is not None else DEFAULT_RUN_ROOT,
-                       "hydra.run.dir")
-    if target is not None and writes and not overwrite:
-        states = {existing_run(d, params)
-                  for d in replicate_dirs(Path(target), params.run.replicates)}
-        if states == {"same"}:
-            print(f"{target} already holds the complete results of this configuration "
-                  "(--overwrite runs it again)")
-            return
-        if "other" in states:
-            raise ConfigError("hydra.run.dir", target, "holds complete results of another "
-                              "configuration; choose another folder, delete it, or pass "
-                              "--overwrite")
+    # fails here, before Hydra creates any folder; the run folder is resolved once, however
+    # it was spelt (hydra.run.dir, ++hydra.run.dir, ${now:...}), and handed to Hydra as is
+    params, cfg = compose_params(overrides, hydra=True)
+    target = output_dir(cfg, "hydra.run.dir")
+    overrides = [o for o in overrides if override_key(o) != "hydra.run.dir"]
+    args = [*overrides, f"hydra.run.dir={quote_value(target)}",
+            *(f for f in flag_args if f != "--overwrite")]
+    if not any(f in PRINT_FLAGS for f in flags):  # --cfg, --info ... print and exit
+        check_writable(target, "hydra.run.dir")
+        if not overwrite:
+            states = {existing_run(d, params)
+                      for d in replicate_dirs(Path(target), params.run.replicates)}
+            if states == {"same"}:
+                print(f"{target} already holds the complete results of this configuration "
+                      "(--overwrite runs it again)")
+                return
+            if "other" in states:
+                raise ConfigError("hydra.run.dir", target, "holds complete results of another "
+                                  "configuration; choose another folder, delete it, or pass "
+                                  "--overwrite")
     task_module.OVERWRITE = overwrite
     _launch(args)
 

@@ -65,7 +65,7 @@ def task(cfg: DictConfig) -> dict[str, Any]:
     from sim.io import run_into
     from sim.runner import replicate_seeds
 
-    logging.getLogger("mesa").setLevel(logging.WARNING)  # mesa logs every step at INFO
+    logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
     params = params_from_cfg(cfg)
     hc = HydraConfig.get()
     single = hc.mode == RunMode.RUN

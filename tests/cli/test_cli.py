@@ -108,3 +108,46 @@ def test_run_succeeds_for_every_regime_pair(tmp_path, openness, regulation):
                 f"hydra.run.dir={tmp_path / 'r'}", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     assert (tmp_path / "r" / "manifest.json").exists()
+
+
+def test_stdout_carries_only_aiecos_own_lines(tmp_path):
+    res = aieco("run", *TINY, f"hydra.run.dir={tmp_path / 'r'}", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert "timestep" not in res.stdout + res.stderr  # Mesa logs every step at INFO
+    lines = res.stdout.strip().splitlines()
+    assert lines[0].startswith("outcome") and lines[-1].startswith("results: ")
+
+
+@pytest.mark.parametrize("spelling", ["hydra.run.dir", "++hydra.run.dir"])
+def test_every_spelling_of_the_run_folder_is_checked_first(tmp_path, spelling):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    res = aieco("run", *TINY, f"{spelling}={blocker}/run", cwd=tmp_path)
+    assert res.returncode == 2, res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and "under a file" in lines[0], res.stderr
+    assert "Traceback" not in res.stderr
+
+
+def test_an_interpolated_run_folder_is_resolved_once(tmp_path):
+    res = aieco("run", *TINY, "++hydra.run.dir=out/${openness.name}/${now:%Y}", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    folders = list((tmp_path / "out" / "api_only").iterdir())
+    assert len(folders) == 1 and (folders[0] / "manifest.json").exists()
+    assert res.stdout.rstrip().endswith(f"out/api_only/{folders[0].name}")
+
+
+def test_params_lists_every_parameter_and_option():
+    from sim.params import describe
+
+    res = aieco("params")
+    assert res.returncode == 0, res.stderr
+    for row in describe():
+        assert row["key"] in res.stdout, row["key"]
+    assert "risk_tiered" in res.stdout and "log10 FLOP" in res.stdout
+    csv = aieco("params", "market", "--format", "csv")
+    rows = csv.stdout.strip().splitlines()
+    assert rows[0] == "key,default,range,unit,meaning,source"
+    assert all(r.startswith("market.") for r in rows[1:]) and len(rows) > 5
+    bad = aieco("params", "markt")
+    assert bad.returncode == 2 and "did you mean 'market'" in bad.stderr
