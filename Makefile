@@ -1,30 +1,34 @@
 # aieco: two commands set everything up on a fresh machine.
 #   make run   create .venv, install aieco, run the default experiment and its report
 #   make test  create .venv with the dev extras, install aieco, run the tests
+# Both install the versions the tests passed with (requirements/lock.txt, as pip
+# constraints); `pip install .` alone keeps pyproject's ranges. `make lock` records the
+# versions of the current .venv after a deliberate upgrade.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 DEPS   := $(VENV)/.deps-stamp
 DEVDEPS := $(VENV)/.devdeps-stamp
+LOCK   := requirements/lock.txt
 EXPERIMENT ?= concentration
 SWEEP_DIR  ?= outputs/sweeps/$(EXPERIMENT)
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: run test test-slow lint bench install install-dev clean
+.PHONY: run test test-slow lint bench install install-dev lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-$(DEPS): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q hatchling
-	$(BIN)/pip install -q .
+$(DEPS): pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/pip install -q -c $(LOCK) hatchling
+	$(BIN)/pip install -q -c $(LOCK) .
 	touch $@
 
-$(DEVDEPS): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q hatchling
-	$(BIN)/pip install -q ".[dev]"
+$(DEVDEPS): pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/pip install -q -c $(LOCK) hatchling
+	$(BIN)/pip install -q -c $(LOCK) ".[dev]"
 	touch $@ $(DEPS)
 
 # Not editable, as a user installs it: the configs ship inside the wheel. Reinstalling the
@@ -54,6 +58,12 @@ bench: install
 lint: install-dev
 	$(BIN)/ruff check sim tests experiments analysis
 	$(BIN)/mypy
+
+# Record the versions installed in .venv (dev extras included) as the tested set.
+lock: install-dev
+	{ echo "# Versions the tests passed with; make run and make test install these (pip -c)."; \
+	  echo "# Regenerate with 'make lock' after a deliberate upgrade."; \
+	  $(BIN)/pip freeze --exclude-editable | grep -v -i '^aieco'; } > $(LOCK)
 
 clean:
 	rm -rf $(VENV) outputs multirun .pytest_cache .hypothesis
