@@ -58,6 +58,7 @@ bench: install
 lint: install-dev
 	$(BIN)/ruff check sim tests experiments analysis
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Record the versions installed in .venv (dev extras included) as the tested set.
 lock: install-dev

@@ -1,7 +1,7 @@
 """One function per figure. Each takes tidy tables and a path, and writes one PNG.
 
 ``results`` has one row per run and step, ``summary`` one row per run (see
-:func:`sim.collect.collect`); levers are columns of both.
+:func:`analysis.collect.collect`); levers are columns of both.
 """
 
 from __future__ import annotations

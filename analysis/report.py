@@ -13,9 +13,9 @@ import pandas as pd
 import yaml
 
 from analysis import figures
+from analysis.collect import ExperimentMeta, collect, find_runs
 from analysis.stats import findings, means_table
 from analysis.theme import label, set_theme
-from sim.collect import ExperimentMeta, collect, find_runs
 from sim.io import write_text
 
 DEFAULT_OUTCOMES = ["hhi", "harm", "meaningful_access", "trust", "welfare", "frontier_capability"]

@@ -82,7 +82,7 @@ def overrides(values: dict[str, float]) -> list[str]:
 @functools.lru_cache(maxsize=16)
 def composed(items: tuple[tuple[str, float], ...]) -> Params:
     """The parameters of one set, composed once per worker process (not once per seed)."""
-    from sim.cli.config import compose_params
+    from experiments.cli.config import compose_params
     return compose_params(overrides(dict(items)))[0]
 
 
@@ -158,8 +158,8 @@ def simplex(x0: np.ndarray, step: float = 0.1) -> np.ndarray:
 
 def validate_baseline(values: dict[str, float], n: int) -> list[dict[str, float]]:
     """The baseline experiment's own replicates (``run.seed=0``) with ``values``."""
+    from experiments.cli.config import compose_params
     from sim import run
-    from sim.cli.config import compose_params
     from sim.runner import replicate_seeds
     params, _ = compose_params([*overrides(values), "run.seed=0", f"run.replicates={n}"])
     return [statistics(run(params, rng=s).metrics) for s in replicate_seeds(params)]

@@ -27,8 +27,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from analysis.theme import PALETTE, set_theme
+from experiments.cli.config import compose_params
 from sim import EcosystemModel, run
-from sim.cli.config import compose_params
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "figures" / "verification"
@@ -143,7 +143,7 @@ def case_concentration() -> tuple[plt.Figure, dict[str, Any]]:
 
 # -- Anderson --------------------------------------------------------------------------
 ANDERSON_ASYMMETRIES = {
-    "more auditors (n_cso 300)": ("population.n_cso=300",),
+    "more auditors (n_civil_society 300)": ("population.n_civil_society=300",),
     "defender rate x1.5 alone": ("civil_society.discovery_rate=0.15",
                                  "malicious.discovery_rate=0.1"),
     "patch lag (patch_prob 0.8)": ("civil_society.patch_prob=0.8",),
@@ -170,7 +170,7 @@ def case_anderson(runs: int = 200) -> tuple[plt.Figure, dict[str, Any]]:
     for r in rows:
         r["diff"] = r["mean"] - ref["mean"]
         r["tolerance"] = 4 * math.hypot(r["se"], ref["se"])
-    asym = []
+    asym: list[dict[str, Any]] = []
     for i, (label, ov) in enumerate(ANDERSON_ASYMMETRIES.items()):
         x = exploited_totals(ov, runs // 2, 900 + i)
         asym.append({"case": label, "mean": float(x.mean()),
@@ -197,7 +197,7 @@ def case_anderson(runs: int = 200) -> tuple[plt.Figure, dict[str, Any]]:
 def case_race(runs: int = 3, steps: int = 24) -> tuple[plt.Figure, dict[str, Any]]:
     """Long-run safe share against ``p_r``: model, exact finite-population theory, boundaries."""
     from sim import theory
-    from sim.agents.labs import han_matrix
+    from sim.rules.safety import han_matrix
     fig, axes = plt.subplots(1, 3, figsize=(13, 4), sharey=True, layout="constrained")
     rows = []
     for ax, s in zip(axes, (1.5, 2.0, 3.0), strict=True):

@@ -8,8 +8,9 @@ The library never imports Hydra or seaborn: it takes plain frozen dataclasses
 >>> list(result.metrics["step"])
 [1, 2]
 
-The names below are imported on first use, so ``import sim.cli`` stays light: the command
-line answers ``--help`` quickly and handles Ctrl-C from its first moment.
+The names below are imported on first use, so importing :mod:`sim` is light: the command
+line (:mod:`experiments.cli`) answers ``--help`` quickly and handles Ctrl-C from its first
+moment.
 """
 
 from __future__ import annotations
@@ -18,17 +19,19 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from sim.metrics import summarise
     from sim.model import EcosystemModel
     from sim.params import ConfigError, Params
-    from sim.runner import Results, run, run_replicates, summarise
+    from sim.runner import Results, run, run_replicates
+    from sim.validation import validate
 
 __all__ = ["ConfigError", "EcosystemModel", "Params", "Results", "run", "run_replicates",
-           "summarise"]
+           "summarise", "validate"]
 __version__ = "0.1.0"
 
 _HOMES = {"EcosystemModel": "sim.model", "ConfigError": "sim.params", "Params": "sim.params",
           "Results": "sim.runner", "run": "sim.runner", "run_replicates": "sim.runner",
-          "summarise": "sim.runner"}
+          "summarise": "sim.metrics", "validate": "sim.validation"}
 
 
 def __getattr__(name: str) -> Any:

@@ -14,18 +14,16 @@ reports average such columns over the quarters and runs where they are defined.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
 
-from sim.agents.startups import WEIGHTS as WEIGHTS_MODE
-from sim.regimes.release import Level
-
-if TYPE_CHECKING:
-    from sim.kernels import MarketResult
-    from sim.model import EcosystemModel
-    from sim.security import RaceOutcome
+from sim.quarter import Quarter
+from sim.state import LabStore
+from sim.vocabulary import BuildMode, Level
+from sim.world import World
 
 PRIOR_GROWTH = 0.15  # OOM/quarter: frontier growth assumed before t=0 (about 4x a year)
 
@@ -112,19 +110,17 @@ def gini(values: NDArray[np.float64]) -> float:
     return float((2.0 * np.dot(ranks, x) / (n * x.sum())) - (n + 1.0) / n)
 
 
-def closed_frontier(model: EcosystemModel) -> float:
+def closed_frontier(labs: LabStore, baseline: float) -> float:
     """Best capability among labs not releasing weights (the baseline if none)."""
-    labs = model.labs
-    closed = labs.level < Level.WEIGHTS
-    return float(labs.capability[closed].max()) if closed.any() else model.baseline_capability
+    closed = labs.release_level < Level.WEIGHTS
+    return float(labs.capability[closed].max()) if closed.any() else baseline
 
 
-def open_frontier(model: EcosystemModel) -> float:
+def open_frontier(labs: LabStore, baseline: float) -> float:
     """Best capability among labs releasing weights (the baseline if none)."""
-    labs = model.labs
-    open_ = labs.level >= Level.WEIGHTS
+    open_ = labs.release_level >= Level.WEIGHTS
     best = float(labs.capability[open_].max()) if open_.any() else -np.inf
-    return max(best, model.baseline_capability)
+    return max(best, baseline)
 
 
 def frontier_gap_quarters(history: list[float], open_now: float) -> float:
@@ -138,10 +134,11 @@ def frontier_gap_quarters(history: list[float], open_now: float) -> float:
     return float(now + (history[0] - open_now) / PRIOR_GROWTH)
 
 
-def outcomes(model: EcosystemModel, market: MarketResult, misuse: dict[str, int],
-             race: RaceOutcome) -> dict[str, Any]:
-    """The metrics row of the quarter that just ended."""
+def outcomes(model: World, q: Quarter) -> dict[str, Any]:
+    """The metrics row of the quarter ``q`` that just ended."""
     lb, st, users, prm = model.labs, model.startups, model.users, model.params
+    market, misuse, race = q.market, q.misuse, q.vulnerabilities
+    assert market is not None and misuse is not None and race is not None
     live = st.live()
     firm_users = np.concatenate([lb.users, st.users[live]]).astype(float)
     prices = np.concatenate([lb.price, st.price[live]])
@@ -150,10 +147,12 @@ def outcomes(model: EcosystemModel, market: MarketResult, misuse: dict[str, int]
     payments = float(np.dot(prices, firm_users)) * per_user  # fees upstream are transfers
     served = float(firm_users.sum()) * per_user * prm.market.marginal_cost
     cs = market.consumer_surplus / n
-    above = np.maximum(0.0, lb.capability - model.baseline_capability)
+    baseline = model.baseline_capability
+    above = np.maximum(0.0, lb.capability - baseline)
     compute = np.concatenate([lb.compute, st.compute[live]])
     lax = model.governments.effective[lb.jurisdiction] < prm.jurisdictions.lax_threshold
-    c = model.counters
+    c = q.counts
+    harm = q.harm.total
     return {
         "step": model.steps,
         "seed": int(model.seed_seq.entropy) if isinstance(model.seed_seq.entropy, int) else -1,
@@ -164,81 +163,125 @@ def outcomes(model: EcosystemModel, market: MarketResult, misuse: dict[str, int]
         "market_empty": bool(firm_users.sum() == 0),
         "hhi": hhi(firm_users),
         "cr4": top_k_share(firm_users),
-        "hhi_api": hhi(lb.users[(lb.level >= Level.HOSTED) & (lb.level < Level.WEIGHTS)]
-                       .astype(float)),
-        "hhi_open": hhi(np.concatenate([lb.users[lb.level >= Level.WEIGHTS],
-                                        st.users[live][st.mode[live] == WEIGHTS_MODE]])
-                        .astype(float)),
+        "hhi_api": hhi(lb.users[(lb.release_level >= Level.HOSTED)
+                                & (lb.release_level < Level.WEIGHTS)].astype(float)),
+        "hhi_open": hhi(np.concatenate([
+            lb.users[lb.release_level >= Level.WEIGHTS],
+            st.users[live][st.build_mode[live] == BuildMode.WEIGHTS]]).astype(float)),
         "hhi_upstream": hhi(np.bincount(st.base[live], minlength=max(lb.n, 1)).astype(float)),
         "gini_capability": gini(above),
-        "frontier_capability": float(lb.capability.max()) if lb.n else model.baseline_capability,
+        "frontier_capability": float(lb.capability.max()) if lb.n else baseline,
         "open_frontier_gap": frontier_gap_quarters(model.closed_frontier_history,
-                                                   open_frontier(model)),
+                                                   open_frontier(lb, baseline)),
         "startups_alive": int(live.size),
         "startup_entries": int(c["startup_entries"]),
         "startup_exits": int(c["startup_exits"]),
         "acquisitions": int(c["acquisitions"]),
-        "misuse_attempts": int(misuse["attempts"]),
-        "harm": float(model.step_harm),
+        "misuse_attempts": int(misuse.attempts),
+        "harm": float(harm),
         "vulnerabilities_open": int(lb.known_vulns.sum()),
         "vulnerabilities_patched": int(race.patched.sum()),
         "vulnerabilities_exploited": int(race.exploited.sum()),
-        "trust": float(model.civil.trust),
+        "trust": float(model.civil_society.trust),
         "access_share": market.access / n,
         "meaningful_access": market.meaningful / n,
         "consumer_surplus": cs,
-        "welfare": cs + (payments - served - model.step_harm) / prm.market.market_size,
+        "welfare": cs + (payments - served - harm) / prm.market.market_size,
         "contributions": float(lb.contributions.sum()),
-        "contributor_revenue": float(model.contributor_revenue),
+        "contributor_revenue": float(q.contributor_revenue),
         "safe_share": float(lb.safe.mean()) if lb.n else 0.0,
         "disasters": int(c["disasters"]),
         "lax_jurisdiction_share": float(lax.mean()) if lb.n else 0.0,
         "adoption_share": float(np.count_nonzero(users.adopted)) / n,
-        "open_release_share": float((lb.level >= Level.WEIGHTS).mean()) if lb.n else 0.0,
+        "open_release_share": float((lb.release_level >= Level.WEIGHTS).mean()) if lb.n else 0.0,
         "compute_cr4": top_k_share(compute),
-        "transparency_score": float(model.civil.transparency_score),
-        "audit_coverage": float(model.civil.audit_coverage),
+        "transparency_score": float(model.civil_society.transparency_score),
+        "audit_coverage": float(model.civil_society.audit_coverage),
         "stringency": float(model.governments.effective.mean()),
         "mean_price": float(np.dot(prices, firm_users) / firm_users.sum())
         if firm_users.sum() > 0 else float("nan"),
     }
 
 
-AGENT_COLUMNS = ("step", "agent_type", "agent_id", "jurisdiction", "capability", "cash",
-                 "release_level", "safe", "users", "niche", "state")
+#: columns of the per-agent snapshot: name -> (dtype, value where it does not apply, meaning);
+#: each column means one thing, and applies to the agent types its meaning names
+AGENT_COLUMNS: dict[str, tuple[type, Any, str]] = {
+    "step": (np.int64, -1, "quarter of the snapshot"),
+    "agent_type": (object, "", "lab, startup, government, civil_society or malicious"),
+    "agent_id": (np.int64, -1, "the Mesa agent's unique_id"),
+    "jurisdiction": (np.int64, -1, "jurisdiction index (labs, startups, governments, "
+                     "malicious actors)"),
+    "cash": (np.float64, np.nan, "cash, mu (labs, startups)"),
+    "users": (np.int64, -1, "users holding its product (labs, startups)"),
+    "niche": (np.int64, -1, "niche served (startups) or of its capacity programme "
+              "(civil society)"),
+    "capability": (np.float64, np.nan, "log10 FLOP of its current model (labs)"),
+    "release_level": (np.int64, -1, "0 internal, 1 hosted, 2 API, 3 weights, 4 fully open "
+                      "(labs)"),
+    "safe": (np.int8, -1, "1 if racing safely (labs)"),
+    "transparency": (np.float64, np.nan, "disclosed transparency, 0-1 (labs)"),
+    "quality": (np.float64, np.nan, "niche quality, log10 FLOP-equivalent (startups)"),
+    "build_mode": (np.int64, -1, "1 API, 2 open weights (startups)"),
+    "base_lab": (np.int64, -1, "row of the lab whose model it builds on (startups)"),
+    "skill": (np.float64, np.nan, "know-how from spill-over, log10 FLOP-equivalent "
+              "(startups)"),
+    "stringency": (np.float64, np.nan, "effective stringency after harmonisation "
+                   "(governments)"),
+    "kind": (np.int64, -1, "0 auditor, 1 watchdog, 2 researcher (civil society)"),
+    "audit_target": (np.int64, -1, "lab audited this quarter, -1 if none (civil society)"),
+    "knows_technique": (np.int8, -1, "1 if it knows a misuse technique (malicious actors)"),
+}
 
 
-def agent_snapshot(model: EcosystemModel) -> dict[str, NDArray]:
-    """Per-agent state at this step, one row per agent (NaN or -1 where not applicable)."""
-    lb, st, cs = model.labs, model.startups, model.civil
+def agent_snapshot(model: World) -> dict[str, NDArray]:
+    """Per-agent state at this step, one row per agent (:data:`AGENT_COLUMNS`)."""
+    lb, st, cs = model.labs, model.startups, model.civil_society
     mal, gov = model.malicious, model.governments
     live = st.live()
-    parts = [
-        ("lab", lb.n, lb.jurisdiction, lb.capability, lb.cash, lb.level, lb.safe.astype(np.int8),
-         lb.users, None, lb.transparency),
-        ("startup", live.size, st.jurisdiction[live], st.quality[live], st.cash[live],
-         st.mode[live], None, st.users[live], st.niche[live], st.skill[live]),
-        ("government", gov.n, np.arange(gov.n), None, None, None, None, None, None,
-         gov.effective),
-        ("civil_society", cs.n, None, None, None, None, None, None, cs.niche,
-         cs.target.astype(float)),
-        ("malicious", mal.n, mal.jurisdiction, None, None, None, None, None, None,
-         mal.knows.astype(float)),
+    parts: list[tuple[str, int, dict[str, NDArray]]] = [
+        ("lab", lb.n, {"jurisdiction": lb.jurisdiction, "cash": lb.cash, "users": lb.users,
+                       "capability": lb.capability, "release_level": lb.release_level,
+                       "safe": lb.safe, "transparency": lb.transparency}),
+        ("startup", live.size, {"jurisdiction": st.jurisdiction[live], "cash": st.cash[live],
+                                "users": st.users[live], "niche": st.niche[live],
+                                "quality": st.quality[live],
+                                "build_mode": st.build_mode[live], "base_lab": st.base[live],
+                                "skill": st.skill[live]}),
+        ("government", gov.n, {"jurisdiction": np.arange(gov.n), "stringency": gov.effective}),
+        ("civil_society", cs.n, {"niche": cs.niche, "kind": cs.kind,
+                                 "audit_target": cs.target}),
+        ("malicious", mal.n, {"jurisdiction": mal.jurisdiction,
+                              "knows_technique": mal.knows_technique}),
     ]
     ids = dict(model.agent_ids, startup=st.agent_id[live])
     cols: dict[str, list[NDArray]] = {k: [] for k in AGENT_COLUMNS}
-    for (kind, n, jur, cap, cash, level, safe, users_, niche, state) in parts:
-        cols["agent_type"].append(np.full(n, kind, dtype=object))
-        cols["agent_id"].append(ids[kind])
-        for key, val, fill, dtype in (("jurisdiction", jur, -1, np.int64),
-                                      ("capability", cap, np.nan, float),
-                                      ("cash", cash, np.nan, float),
-                                      ("release_level", level, -1, np.int64),
-                                      ("safe", safe, -1, np.int8),
-                                      ("users", users_, -1, np.int64),
-                                      ("niche", niche, -1, np.int64),
-                                      ("state", state, np.nan, float)):
-            cols[key].append(np.full(n, fill, dtype=dtype) if val is None
-                             else np.asarray(val, dtype=dtype))
-        cols["step"].append(np.full(n, model.steps, dtype=np.int64))
+    for kind, n, values in parts:
+        given = {"step": np.full(n, model.steps), "agent_type": np.full(n, kind, dtype=object),
+                 "agent_id": ids[kind], **values}
+        for key, (dtype, fill, _) in AGENT_COLUMNS.items():
+            cols[key].append(np.asarray(given[key], dtype=dtype) if key in given
+                             else np.full(n, fill, dtype=dtype))
     return {k: np.concatenate(v) for k, v in cols.items()}
+
+
+def summarise(metrics: pd.DataFrame) -> dict[str, Any]:
+    """One run's metrics table reduced to one row.
+
+    Labels (``seed``, ``replicate``, the regime names) keep their value; every other numeric
+    column gives ``<name>_final`` (its last quarter) and ``<name>_mean`` (its mean over the
+    quarters where it is defined: concentration is NaN in a quarter with an empty market).
+    """
+    out: dict[str, Any] = {}
+    if metrics.empty:
+        return out
+    last = metrics.iloc[-1]
+    for col in metrics.columns:
+        if col == "step":
+            continue
+        if col in ("seed", "replicate") or not pd.api.types.is_numeric_dtype(metrics[col]):
+            out[col] = last[col]
+            continue
+        values = metrics[col].astype(float) if metrics[col].dtype == bool else metrics[col]
+        out[f"{col}_final"] = last[col]
+        out[f"{col}_mean"] = values.mean()
+    return out

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.metrics import summarise
 from sim.model import EcosystemModel
 from sim.params import ConfigError, Params
 from sim.provenance import manifest
@@ -53,29 +54,6 @@ class Results:
         return summarise(self.metrics)
 
 
-def summarise(metrics: pd.DataFrame) -> dict[str, Any]:
-    """One run's metrics table reduced to one row.
-
-    Labels (``seed``, ``replicate``, the regime names) keep their value; every other numeric
-    column gives ``<name>_final`` (its last quarter) and ``<name>_mean`` (its mean over the
-    quarters where it is defined: concentration is NaN in a quarter with an empty market).
-    """
-    out: dict[str, Any] = {}
-    if metrics.empty:
-        return out
-    last = metrics.iloc[-1]
-    for col in metrics.columns:
-        if col == "step":
-            continue
-        if col in ("seed", "replicate") or not pd.api.types.is_numeric_dtype(metrics[col]):
-            out[col] = last[col]
-            continue
-        values = metrics[col].astype(float) if metrics[col].dtype == bool else metrics[col]
-        out[f"{col}_final"] = last[col]
-        out[f"{col}_mean"] = values.mean()
-    return out
-
-
 def metrics_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """The tidy metrics table, with regime names as categoricals."""
     df = pd.DataFrame(rows)
@@ -89,7 +67,8 @@ def agents_frame(records: list[dict[str, np.ndarray]]) -> pd.DataFrame:
     """The long per-agent table from snapshots."""
     if not records:
         from sim.metrics import AGENT_COLUMNS
-        return pd.DataFrame({k: pd.Series(dtype="float64") for k in AGENT_COLUMNS})
+        return pd.DataFrame({k: pd.Series(dtype=dtype if dtype is not object else "string")
+                             for k, (dtype, _, _) in AGENT_COLUMNS.items()})
     cols = {k: np.concatenate([r[k] for r in records]) for k in records[0]}
     df = pd.DataFrame(cols)
     df["agent_type"] = df["agent_type"].astype("string")

@@ -1,6 +1,6 @@
 """Analytic results for the safety race: what the model is verified against.
 
-The race of :mod:`sim.agents.labs` with ``race.payoff = han`` is a symmetric two-strategy
+The race of :mod:`sim.rules.safety` with ``race.payoff = han`` is a symmetric two-strategy
 game with the long-run DSAIR payoff matrix of Han, Pereira, Santos & Lenaerts (2020), played
 by ``Z`` labs that imitate one another by the pairwise-comparison (Fermi) rule (Traulsen,
 Nowak & Pacheco 2006). From the matrix alone this module gives:
@@ -9,7 +9,7 @@ Nowak & Pacheco 2006). From the matrix alone this module gives:
   and where the dynamics end (:func:`replicator_fixed_point`, :func:`classify_game`,
   :func:`replicator_limit`);
 * the boundaries in the disaster risk ``p_r``, found by root finding on the model's own
-  :func:`sim.agents.labs.han_matrix` (:func:`risk_dominance_boundary`,
+  :func:`sim.rules.safety.han_matrix` (:func:`risk_dominance_boundary`,
   :func:`welfare_boundary`), next to the paper's approximations ``1 - 1/(3s)`` and ``1 - 1/s``;
 * the finite population exactly as ``labs.imitate`` runs it: fixation probabilities, the
   small-mutation stationary share, the exact stationary distribution of the birth-death
@@ -45,8 +45,8 @@ from numpy.typing import NDArray
 from scipy.optimize import brentq
 from scipy.special import expit, logsumexp
 
-from sim.agents.labs import han_matrix
 from sim.params import RaceParams
+from sim.rules.safety import han_matrix
 
 Matrix = NDArray[np.float64]
 Game = Literal["first_dominates", "second_dominates", "coordination", "coexistence", "neutral"]
@@ -151,7 +151,7 @@ def welfare_gap(m: Matrix) -> float:
 
 
 def han_matrix_at(race: RaceParams, disaster_risk: float) -> Matrix:
-    """The model's DSAIR matrix (:func:`sim.agents.labs.han_matrix`) at another ``p_r``."""
+    """The model's DSAIR matrix (:func:`sim.rules.safety.han_matrix`) at another ``p_r``."""
     return han_matrix(dataclasses.replace(race, disaster_risk=disaster_risk))
 
 
@@ -196,7 +196,7 @@ def welfare_boundary_approx(speed_factor: float) -> float:
 def population_payoffs(m: Matrix, z: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Average payoffs against the ``Z - 1`` others for ``k = 0 .. Z`` players of 0.
 
-    As :func:`sim.agents.labs.han_payoffs` computes them::
+    As :func:`sim.rules.safety.han_payoffs` computes them::
 
         pi_0(k) = (a (k - 1) + b (Z - k)) / (Z - 1)
         pi_1(k) = (c k + d (Z - k - 1)) / (Z - 1)

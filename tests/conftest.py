@@ -16,7 +16,7 @@ import pytest
 from sim.params import Params
 
 TINY = {"name": "tiny", "n_users": 2000, "n_niches": 4, "n_labs": 4, "n_startups": 8,
-        "max_startups": 100, "n_cso": 6, "n_malicious": 40}
+        "max_startups": 100, "n_civil_society": 6, "n_malicious": 40}
 
 
 def tiny_params(steps: int = 3, **groups: dict) -> Params:

@@ -34,7 +34,7 @@ def check_invariants(model: EcosystemModel) -> None:
     gone = np.unique(held[held >= labs.n] - labs.n)
     gone = gone[~st.alive[gone]]
     assert np.all(st.redirect[gone] == -1), "users hold a startup that was acquired"
-    assert gone.size <= model.counters["startup_exits"], "users hold a startup that left earlier"
+    assert gone.size <= model.quarter.counts["startup_exits"], "users hold a startup that left"
     # shares are in [0, 1] and sum to 1 over the providers of everyone served
     shares = np.concatenate([labs.share, st.share[: st.size]])
     assert np.all(np.isfinite(shares)) and np.all((shares >= 0) & (shares <= 1))
@@ -52,7 +52,7 @@ def check_invariants(model: EcosystemModel) -> None:
     for arr in (labs.capability, labs.cash, labs.compute, labs.price, labs.revenue,
                 st.cash[live], st.price[live], st.quality[live], st.revenue[live]):
         assert np.all(np.isfinite(arr))
-    assert 0.0 <= model.civil.trust <= 1.0
+    assert 0.0 <= model.civil_society.trust <= 1.0
     row = model.history[-1]
     empty = undefined_layers(model, row)
     for key, value in row.items():
@@ -76,8 +76,9 @@ def undefined_layers(model: EcosystemModel, row: dict) -> dict[str, bool]:
     live = st.live()
     market_empty = int(labs.users.sum() + st.users[live].sum()) == 0
     assert row["market_empty"] == market_empty
-    closed = (labs.level >= 1) & (labs.level < 3)
-    open_users = labs.users[labs.level >= 3].sum() + st.users[live][st.mode[live] == 2].sum()
+    level = labs.release_level
+    closed = (level >= 1) & (level < 3)
+    open_users = labs.users[level >= 3].sum() + st.users[live][st.build_mode[live] == 2].sum()
     compute = labs.compute.sum() + st.compute[live].sum()
     return {"hhi": market_empty, "cr4": market_empty, "mean_price": market_empty,
             "hhi_api": labs.users[closed].sum() == 0, "hhi_open": open_users == 0,

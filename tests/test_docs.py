@@ -45,3 +45,19 @@ def test_odd_names_every_regime(odd):
 def test_readme_shows_the_two_commands():
     readme = README.read_text()
     assert "make run" in readme and "make test" in readme
+
+
+def test_odd_process_overview_names_the_phases_in_the_codes_order(odd):
+    from sim.phases import PHASES
+
+    overview = odd[odd.index("### 3.1"):odd.index("### 3.2")]
+    positions = [overview.find(f"`{phase.name}`") for phase in PHASES]
+    assert -1 not in positions, [p.name for p, i in zip(PHASES, positions, strict=True) if i < 0]
+    assert positions == sorted(positions)
+
+
+def test_readme_documents_every_agent_snapshot_column():
+    from sim.metrics import AGENT_COLUMNS
+
+    readme = README.read_text()
+    assert [k for k in AGENT_COLUMNS if f"| `{k}` |" not in readme] == []

@@ -4,8 +4,9 @@ The dataclasses here are the single schema of a scenario. The command line regis
 in Hydra's ConfigStore (so every override is type-checked) and builds them from the
 composed config; the Python API builds them directly, with named options read from the same
 option files (:meth:`Params.from_options`). Each field carries its valid range, unit, meaning
-and source in ``metadata``; :func:`validate` checks a whole :class:`Params` and raises
-:class:`ConfigError` with a one-line message naming the key, the value and what is allowed.
+and source in ``metadata``; :func:`check_schema` checks a whole :class:`Params` and raises
+:class:`ConfigError` with a one-line message naming the key, the value and what is allowed
+(:func:`sim.validate` adds what depends on the regimes).
 
 Layout: :mod:`~sim.params.base` (errors, field declarations, coercion),
 :mod:`~sim.params.world` and :mod:`~sim.params.policy` (the groups),
@@ -14,7 +15,7 @@ Layout: :mod:`~sim.params.base` (errors, field declarations, coercion),
 """
 
 from sim.params.base import ConfigError, Section, nearest, p
-from sim.params.checks import validate
+from sim.params.checks import check_schema
 from sim.params.options import config_dir, default_options, option_groups, option_values
 from sim.params.policy import JurisdictionParams, OpennessParams, RegulationParams, RunParams
 from sim.params.scenario import Params, describe, sections
@@ -45,6 +46,7 @@ __all__ = [
     "RunParams",
     "Section",
     "StartupParams",
+    "check_schema",
     "config_dir",
     "default_options",
     "describe",
@@ -53,5 +55,4 @@ __all__ = [
     "option_values",
     "p",
     "sections",
-    "validate",
 ]

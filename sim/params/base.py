@@ -56,7 +56,7 @@ def _coerce(value: Any, tp: str) -> Any:
 
     NumPy scalars become Python scalars, integral floats (``40.0``, as samplers produce)
     become ints for integer fields, ints become floats for float fields, and sequences
-    become tuples. Anything else is left for :func:`validate` to refuse in one line.
+    become tuples. Anything else is left for the checks to refuse in one line.
     """
     if isinstance(value, np.generic):
         value = value.item()

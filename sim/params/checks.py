@@ -1,6 +1,6 @@
-"""Checking a scenario: every value against its type and range, and the rules between them.
+"""Checking a scenario against the schema: every value's type and range, and cross-field rules.
 
-:func:`validate` raises :class:`~sim.params.base.ConfigError` with a one-line message naming
+:func:`check_schema` raises :class:`~sim.params.base.ConfigError` with a one-line message naming
 the key, the value and what is allowed, on the first value the model does not accept.
 """
 
@@ -49,8 +49,11 @@ def _check_field(key: str, value: Any, f: dataclasses.Field) -> None:
         raise ConfigError(key, value, "choose one of: " + ", ".join(meta["choices"]))
 
 
-def validate(params: Params) -> Params:
-    """Check every value of ``params`` and the rules that tie values together.
+def check_schema(params: Params) -> Params:
+    """Check every value of ``params`` against the schema, and the rules between values.
+
+    What depends on the regimes (a regime's name, the release levels and licences it
+    allows) is checked by :func:`sim.validation.validate`, which also runs this.
 
     Returns
     -------
@@ -62,25 +65,16 @@ def validate(params: Params) -> Params:
     ConfigError
         On the first value outside what the model accepts.
     """
-    from sim.regimes import OPENNESS, REGULATION  # late import: regimes import params
-
     for group in dataclasses.fields(params):
         section = getattr(params, group.name)
         for f in dataclasses.fields(section):
             _check_field(f"{group.name}.{f.name}", getattr(section, f.name), f)
-    for key, registry in (("openness.name", OPENNESS), ("regulation.name", REGULATION)):
-        name = getattr(params, key.split(".")[0]).name
-        if name not in registry:
-            raise ConfigError(key, name, "choose one of: " + ", ".join(sorted(registry)))
-    regime = OPENNESS[params.openness.name]
-    if params.openness.release_level not in regime.levels:
-        raise ConfigError("openness.release_level", params.openness.release_level,
-                          f"openness={regime.name} allows "
-                          + " or ".join(str(int(v)) for v in regime.levels))
-    if params.openness.licence not in regime.licences:
-        raise ConfigError("openness.licence", params.openness.licence,
-                          f"openness={regime.name} allows " + ", ".join(regime.licences))
     _check_jurisdictions(params.jurisdictions)
+    cs = params.civil_society
+    if cs.auditor_share + cs.watchdog_share > 1.0 + 1e-12:
+        raise ConfigError("civil_society.watchdog_share", cs.watchdog_share,
+                          "auditor_share + watchdog_share must not exceed 1 (the rest are "
+                          f"researchers; auditor_share={cs.auditor_share})")
     pop = params.population
     if pop.n_startups > pop.max_startups:
         raise ConfigError("population.n_startups", pop.n_startups,

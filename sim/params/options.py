@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from sim.params.base import ConfigError, nearest
-from sim.params.checks import validate
+from sim.params.checks import check_schema
 from sim.params.scenario import Params, sections
 
 
@@ -147,4 +147,4 @@ def with_options(params: Params, options: Mapping[str, str],
                  overrides: Mapping[str, Any]) -> Params:
     """``params`` with whole groups set to named options, then ``overrides``; validated."""
     sections_ = {group: option_section(group, str(option)) for group, option in options.items()}
-    return validate(apply_changes(dataclasses.replace(params, **sections_), overrides))
+    return check_schema(apply_changes(dataclasses.replace(params, **sections_), overrides))

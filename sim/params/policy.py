@@ -49,6 +49,12 @@ class OpennessParams(Section):
     contribution_rate: float = p(1.0, 0.0, 1e9, unit="contributions/quarter",
                                  doc="contributions per sqrt(user share) of an open model",
                                  source="assumption")
+    api_bonus: float = p(0.1, 0.0, 100.0,
+                         doc="endogenous: value of an API's builder fees and lock-in, as a "
+                             "share of the lab's revenue", source="assumption")
+    gap_cap: float = p(2.0, 0.0, 100.0, unit="OOM",
+                       doc="endogenous: largest gap to the frontier a community helps close",
+                       source="assumption")
 
 
 @dataclass(frozen=True)

@@ -76,7 +76,8 @@ class Params:
                      **options: str) -> Params:
         """A copy with whole groups set to named options, then ``overrides`` applied.
 
-        Groups not named keep their current values. The result is validated.
+        Groups not named keep their current values. The result is checked against the
+        schema (:func:`sim.validate` also checks what depends on the regimes).
 
         Parameters
         ----------
@@ -95,7 +96,7 @@ class Params:
         """The scenario ``aieco run group=option ... key=value ...`` composes.
 
         Every group takes its named option, or the default option of ``configs/config.yaml``;
-        then ``overrides`` apply. The result is validated.
+        then ``overrides`` apply. The result is checked against the schema.
 
         Examples
         --------

@@ -28,7 +28,8 @@ class PopulationParams(Section):
                         source="assumption")
     max_startups: int = p(2000, 0, 100_000, unit="startups", doc="cap on live startups",
                           source="brief: up to 10,000")
-    n_cso: int = p(40, 0, 10_000, unit="organisations", doc="civil-society organisations",
+    n_civil_society: int = p(40, 0, 10_000, unit="organisations",
+                             doc="civil-society organisations",
                    source="brief: 0 to 200")
     n_malicious: int = p(400, 0, 1_000_000, unit="actors", doc="malicious actors",
                          source="brief: 0 to 10,000")
@@ -168,6 +169,28 @@ class LabParams(Section):
                                 source="assumption")
     acquisition_cash: float = p(5.0, 0.0, 1e9, unit="mu", doc="cash a lab keeps before buying",
                                 source="assumption")
+    acquisition_price_quarters: float = p(4.0, 0.0, 1000.0, unit="quarters",
+                                          doc="quarters of a startup's revenue its buyer pays",
+                                          source="assumption (a revenue multiple)")
+    acquisition_premium: float = p(1.0, 0.0, 1e9, unit="mu",
+                                   doc="price a buyer pays on top of the revenue multiple",
+                                   source="assumption")
+    version_step: float = p(0.5, 1e-6, 100.0, unit="log10 FLOP",
+                            doc="growth that makes a new model version (audits start again)",
+                            source="assumption")
+    unsafe_transparency_penalty: float = p(0.1, 0.0, 1.0,
+                                           doc="transparency a lab racing unsafely withholds",
+                                           source="assumption")
+    relocation_access: float = p(2.0, 0.0, 1e6, unit="utils",
+                                 doc="weight of a jurisdiction's market share in where a lab "
+                                     "locates", source="assumption")
+    safe_stringency_aversion: float = p(0.5, 0.0, 100.0,
+                                        doc="a safe lab's aversion to stringency when it "
+                                            "locates (an unsafe lab's is 1)",
+                                        source="assumption")
+    harm_memory: float = p(0.25, 0.0, 1.0,
+                           doc="weight of the newest quarter in what labs learn of the harm "
+                               "done at each release level", source="assumption")
 
 
 @dataclass(frozen=True)
@@ -207,6 +230,9 @@ class RaceParams(Section):
     disaster_setback: float = p(0.5, 0.0, 10.0, unit="log10 FLOP",
                                 doc="capability a lab loses in a disaster",
                                 source="assumption")
+    disaster_cash_loss: float = p(0.5, 0.0, 1.0, unit="share of cash",
+                                  doc="share of its positive cash a lab loses in a disaster",
+                                  source="assumption")
 
 
 @dataclass(frozen=True)
@@ -234,6 +260,28 @@ class StartupParams(Section):
                          source="assumption")
     base_choice_beta: float = p(3.0, 0.0, 1e6, doc="sharpness of the base-model logit",
                                 source="assumption")
+    weights_openness: float = p(0.75, 0.0, 1.0,
+                                doc="openness, control and privacy users value in a product "
+                                    "built on weights (a lab's API is 0.25, weights 0.75)",
+                                source="assumption (as a lab at release level 3)")
+    api_openness: float = p(0.25, 0.0, 1.0,
+                            doc="openness users value in a product built on an API",
+                            source="assumption (as a lab at release level 2)")
+    weights_depth: float = p(1.0, 0.0, 1.0,
+                             doc="depth of use a product built on weights gives "
+                                 "(meaningful access)",
+                             source="assumption (as a lab at release level 3)")
+    api_depth: float = p(0.6, 0.0, 1.0, doc="depth of use a product built on an API gives",
+                         source="assumption (as a lab at release level 2)")
+    spill_weights: float = p(0.3, 0.0, 1.0,
+                             doc="openness of a weights-based startup's know-how to others",
+                             source="assumption")
+    spill_weights_copyleft: float = p(0.6, 0.0, 1.0,
+                                      doc="the same under a copyleft licence (derivatives "
+                                          "shared back)", source="assumption")
+    spill_api: float = p(0.05, 0.0, 1.0,
+                         doc="openness of an API-based startup's know-how to others",
+                         source="assumption (as a lab at release level 2)")
 
 
 @dataclass(frozen=True)
@@ -260,6 +308,14 @@ class CivilSocietyParams(Section):
                         doc="stringency pressure per unit of excess harm (on adaptive "
                             "governments)",
                         source="assumption")
+    auditor_share: float = p(0.5, 0.0, 1.0,
+                             doc="share of organisations that are auditors (researchers "
+                                 "audit too; watchdogs score and lobby)", source="assumption")
+    watchdog_share: float = p(0.3, 0.0, 1.0,
+                              doc="share of organisations that are watchdogs (the rest are "
+                                  "researchers)", source="assumption")
+    initial_trust: float = p(0.5, 0.0, 1.0, doc="public trust in AI at t=0",
+                             source="assumption")
 
 
 @dataclass(frozen=True)
@@ -298,3 +354,15 @@ class MaliciousParams(Section):
     relocation_prob: float = p(0.05, 0.0, 1.0, unit="1/quarter",
                                doc="chance an actor moves toward lax enforcement",
                                source="assumption")
+    skill_without_technique: float = p(0.5, 0.0, 1.0,
+                                       doc="effectiveness of an actor who knows no misuse "
+                                           "technique (1 with one)", source="assumption")
+    inactive_quarters: int = p(4, 0, 1000, unit="quarters",
+                               doc="quarters a caught actor is out of action",
+                               source="assumption")
+    liability_hardening: float = p(0.5, 0.0, 1.0,
+                                   doc="share of the safeguards' gap a fully liable provider "
+                                       "closes", source="assumption")
+    nday_factor: float = p(5.0, 0.0, 1e6,
+                           doc="how much easier known, unpatched vulnerabilities are to "
+                               "exploit than to find", source="assumption")

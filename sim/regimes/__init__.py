@@ -5,11 +5,14 @@ agent ever tests a regime's name. Each class states its rule in its docstring an
 declarative metadata in ``classifier``.
 """
 
-from sim.regimes.base import OPENNESS, REGULATION, make_openness, make_regulation
-from sim.regimes.release import LEVELS, Level
+from sim.regimes.openness import OPENNESS, Licence, OpennessRegime, make_openness
+from sim.regimes.regulation import (
+    BINDING_STRINGENCY,
+    REGULATION,
+    RegulationRegime,
+    make_regulation,
+)
+from sim.vocabulary import LEVELS, Level
 
-__all__ = ["LEVELS", "OPENNESS", "REGULATION", "Level", "make_openness", "make_regulation"]
-
-# Importing the modules registers their classes.
-from sim.regimes import openness as _openness  # noqa: F401
-from sim.regimes import regulation as _regulation  # noqa: F401
+__all__ = ["BINDING_STRINGENCY", "LEVELS", "OPENNESS", "REGULATION", "Level", "Licence",
+           "OpennessRegime", "RegulationRegime", "make_openness", "make_regulation"]

@@ -1,17 +1,9 @@
-"""Registries of regimes and the factories that build them from parameters."""
+"""The registry decorator the regime modules use to list their classes by name."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
-
-if TYPE_CHECKING:
-    from sim.params import OpennessParams, RegulationParams
-    from sim.regimes.openness import OpennessRegime
-    from sim.regimes.regulation import RegulationRegime
-
-OPENNESS: dict[str, type[OpennessRegime]] = {}
-REGULATION: dict[str, type[RegulationRegime]] = {}
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -27,13 +19,3 @@ def register(registry: dict[str, Any], name: str) -> Callable[[T], T]:
         return cls
 
     return deco
-
-
-def make_openness(params: OpennessParams) -> OpennessRegime:
-    """Build the openness regime named by ``params.name``."""
-    return OPENNESS[params.name](params)
-
-
-def make_regulation(params: RegulationParams) -> RegulationRegime:
-    """Build the regulation regime named by ``params.name``."""
-    return REGULATION[params.name](params)

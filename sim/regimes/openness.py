@@ -19,17 +19,15 @@ References
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.regimes.base import OPENNESS, register
-from sim.regimes.release import Level
-
-if TYPE_CHECKING:
-    from sim.model import EcosystemModel
-    from sim.params import OpennessParams
+from sim.params import OpennessParams
+from sim.regimes.base import register
+from sim.state import LabStore
+from sim.vocabulary import Level
 
 IntArray = NDArray[np.int64]
 
@@ -90,13 +88,27 @@ class OpennessRegime:
         """Release levels at t=0."""
         return np.full(n_labs, self.params.release_level, dtype=np.int64)
 
-    def desired_levels(self, model: EcosystemModel) -> IntArray:
-        """The level each lab wants this step, before regulation caps it."""
-        return np.full(model.labs.n, self.params.release_level, dtype=np.int64)
+    def desired_levels(self, labs: LabStore, liability: NDArray[np.float64],
+                       rng: np.random.Generator) -> IntArray:
+        """The level each lab wants this step, before regulation caps it.
 
-    def floor_levels(self, model: EcosystemModel) -> IntArray:
+        ``liability`` is the liability (mu per quarter) each lab expects at each level,
+        shape (labs, 5); ``rng`` is for regimes whose choice is random.
+        """
+        return np.full(labs.n, self.params.release_level, dtype=np.int64)
+
+    def floor_levels(self, n_labs: int) -> IntArray:
         """A legal minimum level that overrides regulatory caps (none by default)."""
-        return np.zeros(model.labs.n, dtype=np.int64)
+        return np.zeros(n_labs, dtype=np.int64)
+
+
+#: openness regimes by name (the options of the ``openness`` config group)
+OPENNESS: dict[str, type[OpennessRegime]] = {}
+
+
+def make_openness(params: OpennessParams) -> OpennessRegime:
+    """Build the openness regime named by ``params.name``."""
+    return OPENNESS[params.name](params)
 
 
 @register(OPENNESS, "closed")
@@ -153,9 +165,9 @@ class MandatedOpen(OpennessRegime):
     classifier: ClassVar[dict[str, object]] = {**OpennessRegime.classifier, "mandatory": True}
     levels = (Level.WEIGHTS, Level.FULLY_OPEN)
 
-    def floor_levels(self, model: EcosystemModel) -> IntArray:
+    def floor_levels(self, n_labs: int) -> IntArray:
         """Every lab at ``release_level`` at least."""
-        return np.full(model.labs.n, self.params.release_level, dtype=np.int64)
+        return np.full(n_labs, self.params.release_level, dtype=np.int64)
 
 
 @register(OPENNESS, "staged")
@@ -174,9 +186,10 @@ class Staged(OpennessRegime):
         """Every lab starts behind an API."""
         return np.full(n_labs, min(self.params.release_level, Level.API), dtype=np.int64)
 
-    def desired_levels(self, model: EcosystemModel) -> IntArray:
+    def desired_levels(self, labs: LabStore, liability: NDArray[np.float64],
+                       rng: np.random.Generator) -> IntArray:
         """API until the probation is clean, then ``release_level``."""
-        ready = model.labs.clean_quarters >= self.params.probation
+        ready = labs.clean_quarters >= self.params.probation
         return np.where(ready, self.params.release_level,
                         min(self.params.release_level, Level.API)).astype(np.int64)
 
@@ -189,15 +202,15 @@ class Endogenous(OpennessRegime):
     quarter, weighs revenue kept against community contributions and the catch-up it hands
     rivals:
 
-    ``V_il = (R_i (k_l + 0.1 a_l) + Rbar (C min(g_i, 2) - G lead_i) w_l - L_l) / Rbar``
+    ``V_il = (R_i (k_l + b a_l) + Rbar (C min(g_i, g_max) - G lead_i) w_l - L_l) / Rbar``
 
     with ``R_i`` last quarter's revenue, ``k_l`` the revenue kept (``1 - cannibalisation``
     for weights), ``a_l`` 1 for the API (builders' fees and lock-in) and 0 otherwise,
     ``w_l`` 1 for weights and 0 otherwise, ``g_i`` the lab's gap to the frontier in OOM
     (trailing labs gain most from a community), ``lead_i`` its lead over the next lab,
-    ``C = community_value``, ``G = rival_catch_up_cost`` (both in mean revenues per OOM)
-    and ``L_l`` the liability a lab expects at level ``l``
-    (:meth:`sim.model.EcosystemModel.expected_liability_per_level`). Measuring values in
+    ``C = community_value``, ``G = rival_catch_up_cost`` (both in mean revenues per OOM),
+    ``b = api_bonus``, ``g_max = gap_cap`` and ``L_l`` the liability a lab expects at level ``l``
+    (:func:`sim.rules.accounts.expected_liability`). Measuring values in
     mean revenues keeps the trade-off, and the sharpness ``choice_beta``, the same as the
     market grows. A lab reconsiders with probability ``revision_prob`` a quarter (a product
     cycle) and then draws its level from the logit ``exp(beta V_il)``; otherwise it keeps
@@ -210,9 +223,10 @@ class Endogenous(OpennessRegime):
     CHOICES = np.array([Level.HOSTED, Level.API, Level.WEIGHTS], dtype=np.int64)
     levels = (Level.HOSTED, Level.API, Level.WEIGHTS)  # release_level: the level at t=0
 
-    def desired_levels(self, model: EcosystemModel) -> IntArray:
+    def desired_levels(self, labs: LabStore, liability: NDArray[np.float64],
+                       rng: np.random.Generator) -> IntArray:
         """Draw each lab's level from the release logit."""
-        labs, prm = model.labs, self.params
+        prm = self.params
         n = labs.n
         if n == 0:
             return np.zeros(0, dtype=np.int64)
@@ -228,16 +242,17 @@ class Endogenous(OpennessRegime):
         has_sales = mean_revenue > 0
         scale = mean_revenue if has_sales else 1.0  # no sales yet: values in mu
         rev = labs.revenue[:, None] / scale
-        liability = model.expected_liability_per_level()[:, self.CHOICES] / scale
-        position = prm.community_value * np.minimum(gap, 2.0) - prm.rival_catch_up_cost * lead
-        value = (rev * (kept + 0.1 * api)[None, :]
+        expected = liability[:, self.CHOICES] / scale
+        position = (prm.community_value * np.minimum(gap, prm.gap_cap)
+                    - prm.rival_catch_up_cost * lead)
+        value = (rev * (kept + prm.api_bonus * api)[None, :]
                  + float(has_sales) * position[:, None] * weights[None, :]
-                 - liability)
+                 - expected)
         logits = prm.choice_beta * (value - value.max(axis=1, keepdims=True))
         prob = np.exp(logits)
         prob /= prob.sum(axis=1, keepdims=True)
-        u = model.rng.random(n)
+        u = rng.random(n)
         pick = (prob.cumsum(axis=1) < u[:, None]).sum(axis=1)
         drawn = self.CHOICES[np.minimum(pick, len(self.CHOICES) - 1)]
-        revise = model.rng.random(n) < prm.revision_prob
-        return np.where(revise, drawn, labs.level)
+        revise = rng.random(n) < prm.revision_prob
+        return np.where(revise, drawn, labs.release_level)

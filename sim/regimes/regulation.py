@@ -1,8 +1,8 @@
 """Regulation regimes: the instruments governments apply to labs and misuse.
 
-Every hook returns one value per lab, computed from the regime's parameters and the
-*effective stringency* ``sigma`` of the government where the lab is located
-(:attr:`sim.agents.governments.GovernmentStore.effective`). A lab is *covered* by tiered rules
+Every hook takes the labs and ``sigma``, the *effective stringency* of the government where
+each lab is located (:attr:`sim.state.GovernmentStore.effective` at the lab's jurisdiction),
+and returns one value per lab. A lab is *covered* by tiered rules
 when its capability exceeds ``compute_threshold`` (log10 FLOP). The instruments shared by
 all regimes (merger control, export controls, capacity programmes, enforcement against
 misuse, the adaptive rule) are plain parameters read by the mechanisms that use them.
@@ -17,17 +17,15 @@ References
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.regimes.base import REGULATION, register
-from sim.regimes.release import Level
-
-if TYPE_CHECKING:
-    from sim.model import EcosystemModel
-    from sim.params import RegulationParams
+from sim.params import RegulationParams
+from sim.regimes.base import register
+from sim.state import LabStore
+from sim.vocabulary import Level
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -50,36 +48,42 @@ class RegulationRegime:
     def __init__(self, params: RegulationParams) -> None:
         self.params = params
 
-    def covered(self, model: EcosystemModel) -> NDArray[np.bool_]:
+    def covered(self, labs: LabStore) -> NDArray[np.bool_]:
         """Labs above the compute threshold."""
-        return model.labs.capability > self.params.compute_threshold
+        return labs.capability > self.params.compute_threshold
 
-    def release_cap(self, model: EcosystemModel) -> I64:
+    def release_cap(self, labs: LabStore, sigma: F64) -> I64:
         """Highest release level each lab may use."""
-        return np.full(model.labs.n, Level.FULLY_OPEN, dtype=np.int64)
+        return np.full(labs.n, Level.FULLY_OPEN, dtype=np.int64)
 
-    def capability_cap(self, model: EcosystemModel) -> F64:
+    def capability_cap(self, labs: LabStore, sigma: F64) -> F64:
         """Highest capability each lab may train to (log10 FLOP)."""
-        return np.full(model.labs.n, np.inf)
+        return np.full(labs.n, np.inf)
 
-    def compliance_cost(self, model: EcosystemModel) -> F64:
+    def compliance_cost(self, labs: LabStore, sigma: F64) -> F64:
         """Share of each lab's investment spent on compliance (and licences) this quarter."""
-        return np.zeros(model.labs.n)
+        return np.zeros(labs.n)
 
-    def transparency_floor(self, model: EcosystemModel) -> F64:
+    def transparency_floor(self, labs: LabStore, sigma: F64) -> F64:
         """Minimum transparency each lab must disclose."""
-        return np.zeros(model.labs.n)
+        return np.zeros(labs.n)
 
-    def inspection(self, model: EcosystemModel) -> F64:
+    def inspection(self, labs: LabStore, sigma: F64) -> F64:
         """Chance that each lab, if racing unsafely, is caught this quarter."""
-        return np.zeros(model.labs.n)
+        return np.zeros(labs.n)
 
-    def liability_share(self, model: EcosystemModel) -> F64:
+    def liability_share(self, labs: LabStore, sigma: F64) -> F64:
         """Share of traced harm each lab pays."""
-        return np.zeros(model.labs.n)
+        return np.zeros(labs.n)
 
-    def _sigma(self, model: EcosystemModel) -> F64:
-        return model.governments.effective[model.labs.jurisdiction]
+
+#: regulation regimes by name (the options of the ``regulation`` config group)
+REGULATION: dict[str, type[RegulationRegime]] = {}
+
+
+def make_regulation(params: RegulationParams) -> RegulationRegime:
+    """Build the regulation regime named by ``params.name``."""
+    return REGULATION[params.name](params)
 
 
 @register(REGULATION, "laissez_faire")
@@ -96,13 +100,13 @@ class Transparency(RegulationRegime):
 
     classifier: ClassVar[dict[str, bool]] = {**RegulationRegime.classifier, "disclosure": True}
 
-    def transparency_floor(self, model: EcosystemModel) -> F64:
+    def transparency_floor(self, labs: LabStore, sigma: F64) -> F64:
         """Mandated disclosure, scaled by stringency."""
-        return np.clip(self._sigma(model) * self.params.transparency_floor, 0.0, 1.0)
+        return np.clip(sigma * self.params.transparency_floor, 0.0, 1.0)
 
-    def compliance_cost(self, model: EcosystemModel) -> F64:
+    def compliance_cost(self, labs: LabStore, sigma: F64) -> F64:
         """Reporting cost on every lab."""
-        return np.clip(self._sigma(model) * self.params.compliance_cost, 0.0, 1.0)
+        return np.clip(sigma * self.params.compliance_cost, 0.0, 1.0)
 
 
 @register(REGULATION, "risk_tiered")
@@ -120,25 +124,25 @@ class RiskTiered(RegulationRegime):
     classifier: ClassVar[dict[str, bool]] = {**RegulationRegime.classifier, "tiered": True,
                                              "disclosure": True}
 
-    def release_cap(self, model: EcosystemModel) -> I64:
+    def release_cap(self, labs: LabStore, sigma: F64) -> I64:
         """Weights only for uncovered labs or covered labs with enough clean audits."""
-        audited = model.labs.clean_audits >= self.params.audits_required
-        binding = self.covered(model) & (self._sigma(model) > 0) & ~audited
+        audited = labs.clean_audits >= self.params.audits_required
+        binding = self.covered(labs) & (sigma > 0) & ~audited
         return np.where(binding, Level.API, Level.FULLY_OPEN).astype(np.int64)
 
-    def compliance_cost(self, model: EcosystemModel) -> F64:
+    def compliance_cost(self, labs: LabStore, sigma: F64) -> F64:
         """Cost on covered labs."""
-        share = self.covered(model) * self._sigma(model) * self.params.compliance_cost
+        share = self.covered(labs) * sigma * self.params.compliance_cost
         return np.clip(share, 0.0, 1.0)
 
-    def transparency_floor(self, model: EcosystemModel) -> F64:
+    def transparency_floor(self, labs: LabStore, sigma: F64) -> F64:
         """Disclosure on covered labs."""
-        floor = self._sigma(model) * self.params.transparency_floor
-        return np.clip(np.where(self.covered(model), floor, 0.0), 0.0, 1.0)
+        floor = sigma * self.params.transparency_floor
+        return np.clip(np.where(self.covered(labs), floor, 0.0), 0.0, 1.0)
 
-    def inspection(self, model: EcosystemModel) -> F64:
+    def inspection(self, labs: LabStore, sigma: F64) -> F64:
         """Inspections of covered labs."""
-        return np.clip(self.covered(model) * self._sigma(model) * self.params.inspection, 0, 1)
+        return np.clip(self.covered(labs) * sigma * self.params.inspection, 0, 1)
 
 
 @register(REGULATION, "licensing")
@@ -154,24 +158,24 @@ class Licensing(RegulationRegime):
 
     classifier: ClassVar[dict[str, bool]] = {**RegulationRegime.classifier, "licensing": True}
 
-    def _binding(self, model: EcosystemModel) -> NDArray[np.bool_]:
-        return self._sigma(model) >= BINDING_STRINGENCY
+    def _binding(self, sigma: F64) -> NDArray[np.bool_]:
+        return sigma >= BINDING_STRINGENCY
 
-    def capability_cap(self, model: EcosystemModel) -> F64:
+    def capability_cap(self, labs: LabStore, sigma: F64) -> F64:
         """Unlicensed labs stop at the threshold (or where they already are)."""
-        unlicensed = self._binding(model) & ~model.labs.safe
-        limit = np.maximum(self.params.compute_threshold, model.labs.capability)
+        unlicensed = self._binding(sigma) & ~labs.safe
+        limit = np.maximum(self.params.compute_threshold, labs.capability)
         return np.where(unlicensed, limit, np.inf)
 
-    def compliance_cost(self, model: EcosystemModel) -> F64:
+    def compliance_cost(self, labs: LabStore, sigma: F64) -> F64:
         """Licence fees of licensed, covered labs."""
-        holds = self._binding(model) & model.labs.safe & self.covered(model)
-        return np.clip(holds * self._sigma(model) * self.params.licence_fee, 0.0, 1.0)
+        holds = self._binding(sigma) & labs.safe & self.covered(labs)
+        return np.clip(holds * sigma * self.params.licence_fee, 0.0, 1.0)
 
-    def inspection(self, model: EcosystemModel) -> F64:
+    def inspection(self, labs: LabStore, sigma: F64) -> F64:
         """Inspections of covered labs where the licence requirement binds."""
-        watched = self.covered(model) & self._binding(model)
-        return np.clip(watched * self._sigma(model) * self.params.inspection, 0, 1)
+        watched = self.covered(labs) & self._binding(sigma)
+        return np.clip(watched * sigma * self.params.inspection, 0, 1)
 
 
 @register(REGULATION, "liability")
@@ -184,9 +188,9 @@ class Liability(RegulationRegime):
 
     classifier: ClassVar[dict[str, bool]] = {**RegulationRegime.classifier, "liability": True}
 
-    def liability_share(self, model: EcosystemModel) -> F64:
+    def liability_share(self, labs: LabStore, sigma: F64) -> F64:
         """Share of traced harm each lab pays."""
-        return np.clip(self._sigma(model) * self.params.liability_share, 0.0, 1.0)
+        return np.clip(sigma * self.params.liability_share, 0.0, 1.0)
 
 
 @register(REGULATION, "open_weight_restriction")
@@ -195,7 +199,7 @@ class OpenWeightRestriction(RegulationRegime):
 
     classifier: ClassVar[dict[str, bool]] = {**RegulationRegime.classifier, "weight_ban": True}
 
-    def release_cap(self, model: EcosystemModel) -> I64:
+    def release_cap(self, labs: LabStore, sigma: F64) -> I64:
         """API at most for covered labs in jurisdictions where the ban binds."""
-        banned = self.covered(model) & (self._sigma(model) >= BINDING_STRINGENCY)
+        banned = self.covered(labs) & (sigma >= BINDING_STRINGENCY)
         return np.where(banned, Level.API, Level.FULLY_OPEN).astype(np.int64)

@@ -16,9 +16,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim import kernels
-from sim.agents.governments import draw_jurisdictions
 from sim.networks import complete_graph, random_graph
 from sim.params import Params
+from sim.vocabulary import draw_jurisdictions
 
 
 class UserPopulation:
@@ -29,7 +29,8 @@ class UserPopulation:
         n = pop.n_users
         self.n = n
         self.niche = rng.integers(0, pop.n_niches, size=n).astype(np.int32)
-        self.jurisdiction = draw_jurisdictions(params, rng, n).astype(np.int32)
+        self.jurisdiction = draw_jurisdictions(params.jurisdictions.market_share, rng,
+                                               n).astype(np.int32)
         self.adopted = (rng.random(n) < mkt.initial_adoption).astype(np.uint8)
         self.alpha = mkt.alpha_mean * np.exp(
             mkt.alpha_sd * rng.standard_normal(n) - 0.5 * mkt.alpha_sd**2)

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from sim.cli.config import compose_params, config_dir, groups
+from experiments.cli.config import compose_params, config_dir, groups
 from sim.params import ConfigError, Params
 from sim.regimes import OPENNESS, REGULATION
 
@@ -47,7 +47,7 @@ def test_config_dir_is_shipped_with_the_package():
     ("market.nope=1", "market.nope"),
     ("run.steps=abc", "run.steps"),
     ("market.reconsider_prob=1.5", "market.reconsider_prob"),
-    ("population.n_cso=-1", "population.n_cso"),
+    ("population.n_civil_society=-1", "population.n_civil_society"),
     ("openness=nope", "openness"),
     ("jurisdictions.market_share=[0.5,0.6]", "jurisdictions.market_share"),
 ])

@@ -11,7 +11,7 @@ import pytest
 from conftest import tiny_params
 
 from sim import ConfigError, EcosystemModel, Params, run
-from sim.params import validate
+from sim.validation import validate
 
 
 def test_library_does_not_import_hydra_or_seaborn():

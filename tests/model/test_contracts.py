@@ -10,7 +10,7 @@ from conftest import numeric_columns, tiny_params
 from invariants import check_invariants
 
 from sim import EcosystemModel, run
-from sim.agents import CivilSocietyOrg, Government, Lab, MaliciousActor, Startup
+from sim.agents import CivilSocietyOrganisation, Government, Lab, MaliciousActor, Startup
 from sim.metrics import OUTCOMES
 from sim.regimes import OPENNESS, REGULATION
 
@@ -25,7 +25,7 @@ BRIEF_COLUMNS = [
 
 
 def regime_params(openness: str, regulation: str, steps: int = 4, **extra):
-    from sim.cli.config import compose_params
+    from experiments.cli.config import compose_params
 
     params, _ = compose_params([f"openness={openness}", f"regulation={regulation}",
                                 "population=tiny", f"run.steps={steps}", "run.progress=false",
@@ -99,7 +99,7 @@ def test_agents_are_mesa_views_on_the_arrays():
     assert len(labs) == model.labs.n
     assert labs[0].capability == model.labs.capability[0]
     assert len(model.views(Government)) == model.governments.n
-    assert len(model.views(CivilSocietyOrg)) == model.civil.n
+    assert len(model.views(CivilSocietyOrganisation)) == model.civil_society.n
     assert len(model.views(MaliciousActor)) == model.malicious.n
     assert len(model.views(Startup)) == model.startups.n_alive
 
@@ -121,7 +121,7 @@ def test_agent_snapshot_recorded_every_record_every_steps():
     assert kinds == {"lab", "startup", "government", "civil_society", "malicious"}
 
 
-@pytest.mark.parametrize("group,key", [("population", "n_labs"), ("population", "n_cso"),
+@pytest.mark.parametrize("group,key", [("population", "n_labs"), ("population", "n_civil_society"),
                                        ("population", "n_malicious"),
                                        ("population", "n_startups")])
 def test_zero_agents_of_one_type_runs(group, key):

@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 from conftest import tiny_params
 
+from analysis.collect import collect
+from experiments.cli.config import compose_params, groups
 from sim import ConfigError, Params, run, run_replicates
-from sim.cli.config import compose_params, groups
-from sim.collect import collect
 from sim.io import run_into
 from sim.params import option_groups
 from sim.params.options import option_section

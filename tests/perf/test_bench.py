@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from conftest import aieco
 
-from sim import bench
+from experiments import bench
 from sim.kernels.rng import uniforms
 
 
@@ -63,19 +63,16 @@ def test_diffusion_scipy_matches_numba():
     np.testing.assert_array_equal(state_sp, work)
 
 
-def test_phase_timing_accounts_for_the_step_and_restores_the_model():
-    import sim.model as sm
-    from sim.agents import labs
+def test_phase_timing_accounts_for_every_phase_of_the_step():
+    from sim.phases import PHASES
 
-    original = (labs.invest_and_grow, sm.market_step)
     out = bench.run_steps(["population=tiny", "run.progress=false"], threads=1, warmup=1,
                           steps=2)
-    assert (labs.invest_and_grow, sm.market_step) == original
-    assert set(out["phase_ms"]) == set(bench.PHASES)
-    assert all(v >= 0 for k, v in out["phase_ms"].items() if k != "other")
+    assert list(out["phase_ms"]) == [p.name for p in PHASES] + ["other"]
+    assert all(v > 0 for k, v in out["phase_ms"].items() if k != "other")
     total = 1e3 * sum(out["step_s"]) / 2
     assert sum(out["phase_ms"].values()) == pytest.approx(total, rel=1e-9)
-    assert out["market_kernel_ms"] > 0 and out["phase_ms"]["agents"] > 0
+    assert 0 <= out["phase_ms"]["other"] < 0.2 * total  # the loop costs little
     again = bench.run_steps(["population=tiny", "run.progress=false"], threads=1, warmup=1,
                             steps=2)
     assert again["digest"] == out["digest"]

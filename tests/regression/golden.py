@@ -25,7 +25,7 @@ GOLDEN = Path(__file__).with_name("golden")
 STEPS = 12
 TINY = {"population.n_users": 3000, "population.n_niches": 4, "population.n_labs": 5,
         "population.n_startups": 10, "population.max_startups": 200,
-        "population.n_cso": 8, "population.n_malicious": 60,
+        "population.n_civil_society": 8, "population.n_malicious": 60,
         "run.steps": STEPS, "run.record_every": 3, "run.progress": False}
 
 #: name -> (options, overrides); each runs with seed 2024

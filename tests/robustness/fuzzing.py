@@ -19,14 +19,14 @@ from typing import Any
 from hypothesis import strategies as st
 from omegaconf import OmegaConf
 
-from sim.cli.config import config_dir, groups
+from experiments.cli.config import config_dir, groups
 from sim.params import Params, sections
 from sim.regimes import OPENNESS
 
 #: largest value a fuzzed run may use for each size key (valid values above are not drawn)
 RUN_BUDGET: dict[str, int | float] = {
     "population.n_users": 3000, "population.n_niches": 500, "population.n_startups": 60,
-    "population.max_startups": 300, "population.n_cso": 60, "population.n_malicious": 300,
+    "population.max_startups": 300, "population.n_civil_society": 60, "population.n_malicious": 300,
     "startups.entry_rate": 200.0, "race.imitation_events": 200, "diffusion.substeps": 8,
     "diffusion.user_degree": 40, "diffusion.malicious_degree": 40, "diffusion.org_degree": 20,
     "run.steps": 6, "run.record_every": 8, "run.replicates": 1,

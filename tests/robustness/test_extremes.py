@@ -32,13 +32,14 @@ def run_checked(params: Params, seed: int = 3) -> EcosystemModel:
     ("labs", {"n_labs": 0}, {}),
     ("startups", {"n_startups": 0, "max_startups": 0}, {}),
     ("startups (no entry)", {"n_startups": 0}, {"startups": {"entry_rate": 0.0}}),
-    ("civil society", {"n_cso": 0}, {}),
+    ("civil society", {"n_civil_society": 0}, {}),
     ("malicious actors", {"n_malicious": 0}, {}),
-    ("all organisations", {"n_labs": 0, "n_startups": 0, "n_cso": 0, "n_malicious": 0}, {}),
+    ("all organisations",
+     {"n_labs": 0, "n_startups": 0, "n_civil_society": 0, "n_malicious": 0}, {}),
 ])
 def test_zero_agents_of_one_type(kind, population, extra):
     model = run_checked(tiny_params(steps=8, population=population, **extra))
-    counts = {"labs": model.labs.n, "civil society": model.civil.n,
+    counts = {"labs": model.labs.n, "civil society": model.civil_society.n,
               "malicious actors": model.malicious.n}
     if kind in counts:
         assert counts[kind] == 0
@@ -61,7 +62,7 @@ def test_zero_governments_or_users_is_refused_in_one_line(group, key):
 # -- one of a kind ---------------------------------------------------------------------------
 @pytest.mark.parametrize("openness", ["closed", "api_only", "open_weights", "endogenous"])
 def test_one_lab(openness):
-    from sim.cli.config import compose_params
+    from experiments.cli.config import compose_params
 
     params, _ = compose_params(["population=tiny", "population.n_labs=1", f"openness={openness}",
                                 "run.steps=10", "run.progress=false"])
@@ -157,7 +158,7 @@ LARGEST = ["population=large", "population.n_users=10000000", "run.progress=fals
 def test_largest_population_runs_and_records_its_memory(record_property, variant):
     """The schema's largest user population (1e7) with the large tier's agents, for both
     adoption variants (the network variant holds 1e8 directed contacts)."""
-    code = ("import json, sys; from sim.bench import memory_child; "
+    code = ("import json, sys; from experiments.bench import memory_child; "
             "memory_child(json.loads(sys.argv[1]), int(sys.argv[2]))")
     overrides = [*LARGEST, f"diffusion.variant={variant}"]
     proc = subprocess.run([sys.executable, "-c", code, json.dumps(overrides), "3"],

@@ -19,7 +19,8 @@ from invariants import check_invariants
 
 from sim import EcosystemModel
 from sim.io import is_complete
-from sim.params import ConfigError, validate
+from sim.params import ConfigError
+from sim.validation import validate
 
 FUZZ_EXAMPLES = int(os.environ.get("AIECO_FUZZ_EXAMPLES", "120"))
 DERANDOMIZE = os.environ.get("AIECO_FUZZ_SEED", "fixed") != "random"
@@ -77,7 +78,7 @@ OVERRIDE = st.one_of(
 def test_fuzzed_command_line_overrides_compose_or_fail_in_one_line(overrides):
     """Whatever a user types as overrides, composing gives valid parameters or one
     ConfigError line; Hydra and OmegaConf errors never escape."""
-    from sim.cli.config import compose_params
+    from experiments.cli.config import compose_params
 
     try:
         params, _ = compose_params(overrides)

@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 from conftest import aieco
 
-from sim.cli.config import experiments
-from sim.cli.sweep import plan
-from sim.collect import find_runs
+from analysis.collect import find_runs
+from experiments.cli.config import experiments
+from experiments.cli.sweep import plan
 from sim.io import MANIFEST
 
 TINY = ["population=tiny", "run.steps=3", "run.replicates=2"]

@@ -848,7 +848,7 @@ def test_raise_capacity_gives_the_bits_of_the_numpy_formula():
 
 
 def test_grown_stock_caps_without_overflow_and_keeps_ordinary_values_exact():
-    from sim.agents.labs import grown_stock
+    from sim.rules.investment import grown_stock
 
     base = np.array([3.0, 0.0, 1e250, 1e-300, 2.5, 1e10])
     alg = np.array([0.25, 5.0, 200.0, 400.0, 0.0, 1e6])

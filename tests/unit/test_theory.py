@@ -17,8 +17,8 @@ from scipy.integrate import solve_ivp
 from scipy.special import expit
 
 from sim import theory
-from sim.agents.labs import han_matrix, han_payoffs
 from sim.params import RaceParams
+from sim.rules.safety import han_matrix, han_payoffs
 
 HAN = RaceParams(payoff="han")
 SPEEDS = [1.2, 1.5, 2.0, 3.0, 5.0]

@@ -42,10 +42,10 @@ import numba
 import numpy as np
 import pytest
 
+from experiments.cli.config import compose_params
 from sim import EcosystemModel
-from sim.agents.civil_society import WATCHDOG
-from sim.cli.config import compose_params
-from sim.regimes.release import ATTACK_ACCESS, Level
+from sim.state import Kind
+from sim.vocabulary import ATTACK_ACCESS, Level
 
 RATE = 0.1  # the config's rate of both sides; factors multiply it
 FACTORS = (0.5, 2.0, 4.0)
@@ -81,7 +81,7 @@ def sample(overrides: tuple[str, ...], runs: int, key: int) -> dict[str, np.ndar
         model = EcosystemModel(params, rng=seed)
         for _ in range(params.run.steps):
             model.step()
-        n_d = int(np.sum(model.civil.kind != WATCHDOG))
+        n_d = int(np.sum(model.civil_society.kind != Kind.WATCHDOG))
         out["exploited"].append(sum(r["vulnerabilities_exploited"] for r in model.history))
         # patch_prob * PATCH_REACH = 1: every vulnerability found is patched in its quarter
         out["found"].append(sum(r["vulnerabilities_patched"] for r in model.history))
@@ -117,13 +117,13 @@ def test_config_holds_the_conditions_of_the_symmetry():
     for rate in (RATE, 4 * RATE):
         p = composed(f"civil_society.discovery_rate={rate}")
         model = EcosystemModel(p, rng=7)
-        auditing = model.civil.kind != WATCHDOG
+        auditing = model.civil_society.kind != Kind.WATCHDOG
         path = []
         for _ in range(p.run.steps):
             model.step()
-            assert model.labs.level.tolist() == [Level.API]
-            np.testing.assert_allclose(model.attack_exposure, [exposure])  # all attack
-            assert np.all(model.civil.target[auditing] == 0)  # all audit the one lab
+            assert model.labs.release_level.tolist() == [Level.API]
+            np.testing.assert_allclose(model.quarter.misuse.exposure, [exposure])  # all attack
+            assert np.all(model.civil_society.target[auditing] == 0)  # all audit the one lab
             assert model.labs.known_vulns.sum() == 0  # no n-day window
             path.append(model.history[-1]["frontier_capability"])
         capability[rate] = path
@@ -155,7 +155,7 @@ def test_common_scaling_leaves_expected_exploited_unchanged(factor):
 
 
 ASYMMETRIES = {
-    "more_auditors": (("population.n_cso=300",), -1),
+    "more_auditors": (("population.n_civil_society=300",), -1),
     "faster_defenders": (("civil_society.discovery_rate=0.15", "malicious.discovery_rate=0.1"),
                          -1),
     "patch_lag": (("civil_society.patch_prob=0.8",), +1),

@@ -13,8 +13,8 @@ import math
 import numpy as np
 import pytest
 
+from experiments.cli.config import compose_params
 from sim import run
-from sim.cli.config import compose_params
 
 pytestmark = pytest.mark.slow
 

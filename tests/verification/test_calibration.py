@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from analysis.calibration import TARGETS, statistics, summarise
+from experiments.cli.config import compose_params
 from sim import run
-from sim.cli.config import compose_params
 from sim.params import Params
 from sim.runner import replicate_seeds
 

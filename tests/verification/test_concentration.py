@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from experiments.cli.config import compose_params
 from sim import run
-from sim.cli.config import compose_params
 from sim.metrics import gini, hhi, top_k_share
 
 

@@ -28,10 +28,10 @@ import math
 import numpy as np
 import pytest
 
+from experiments.cli.config import compose_params
 from sim import EcosystemModel, theory
-from sim.agents.labs import han_matrix
-from sim.cli.config import compose_params
 from sim.params import Params
+from sim.rules.safety import han_matrix
 
 SEED = 20261123
 

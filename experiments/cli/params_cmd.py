@@ -56,22 +56,24 @@ def records(group: str | None) -> list[dict[str, str]]:
 
 
 def table(rows: list[dict[str, str]]) -> str:
-    """Rows as an aligned text table; long cells wrap inside their column."""
+    """Rows as an aligned text table; long cells wrap inside their column (keys never)."""
+    widths = {**WIDTHS, "key": max(WIDTHS["key"], *(len(r["key"]) for r in rows))}
+
     def line(cells: dict[str, list[str]]) -> list[str]:
         height = max(len(v) for v in cells.values())
-        return ["  ".join((cells[c][i] if i < len(cells[c]) else "").ljust(WIDTHS[c])
+        return ["  ".join((cells[c][i] if i < len(cells[c]) else "").ljust(widths[c])
                           for c in COLUMNS).rstrip() for i in range(height)]
 
     out = line({c: [c] for c in COLUMNS})
-    out.append("  ".join("-" * WIDTHS[c] for c in COLUMNS))
+    out.append("  ".join("-" * widths[c] for c in COLUMNS))
     for row in rows:
-        out += line({c: textwrap.wrap(row[c], WIDTHS[c]) or [""] for c in COLUMNS})
+        out += line({c: textwrap.wrap(row[c], widths[c]) or [""] for c in COLUMNS})
     return "\n".join(out)
 
 
 def params_command(args: list[str]) -> None:
     """Print the parameters of one group or of all, and each group's named options."""
-    from sim.cli.args import Parser
+    from experiments.cli.args import Parser
     from sim.params import ConfigError, nearest, option_groups
 
     groups = option_groups()

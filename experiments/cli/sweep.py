@@ -130,7 +130,7 @@ def plan(overrides: list[str]) -> SweepPlan:
     """
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    from sim.cli.config import compose_params, experiment_meta
+    from experiments.cli.config import compose_params, experiment_meta
 
     plain, sweeps, own = _split(overrides)
     params, cfg = compose_params(plain)
@@ -175,7 +175,7 @@ def _sweeper_params(plain: list[str]) -> dict[str, str]:
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
-    from sim.cli.config import config_dir, register_schema
+    from experiments.cli.config import config_dir, register_schema
 
     register_schema()
     GlobalHydra.instance().clear()
@@ -195,7 +195,7 @@ def resolve_sweep_dir(args: list[str], name: str) -> str:
     resolved here and handed to Hydra as a plain path, so the sweep's record, its runs and
     its collection share one folder.
     """
-    from sim.cli.config import compose_params, output_dir, override_key
+    from experiments.cli.config import compose_params, output_dir, override_key
 
     given = [o for o in args if override_key(o) == "hydra.sweep.dir"]
     if not given:
@@ -225,7 +225,7 @@ def warm_numba_cache() -> None:
     from sim.params import Params
 
     run(Params().replace(population={"n_users": 200, "n_niches": 2, "n_labs": 2,
-                                     "n_startups": 2, "max_startups": 10, "n_cso": 2,
+                                     "n_startups": 2, "max_startups": 10, "n_civil_society": 2,
                                      "n_malicious": 4},
                          diffusion={"variant": "network", "user_degree": 2},
                          run={"steps": 1, "progress": False}))
@@ -237,7 +237,7 @@ class Progress:
     def __init__(self, root: Path, total: int) -> None:
         from tqdm import tqdm
 
-        from sim.collect import find_runs
+        from analysis.collect import find_runs
 
         self.root, self.total, self._find = root, total, find_runs
         self.start_done = len(find_runs(root)) if root.exists() else 0
@@ -269,7 +269,7 @@ class Progress:
 def sweep_command(args: list[str]) -> None:
     """Validate, warm the Numba cache, launch the multirun, then collect."""
     one_numba_thread()
-    from sim.cli.config import experiments
+    from experiments.cli.config import experiments
 
     if any(a in ("-h", "--help") for a in args):
         import textwrap
@@ -280,11 +280,11 @@ def sweep_command(args: list[str]) -> None:
         return
     flags = [a.split("=", 1)[0] for a in args if a.startswith("-")]
     if flags:
-        from sim.cli.args import fail, suggest
+        from experiments.cli.args import fail, suggest
 
         fail(f"unrecognized flag '{flags[0]}'{suggest(flags[0], ['--help', '-h'])}: "
              "aieco sweep takes only overrides (see 'aieco sweep --help')")
-    from sim.cli.config import override_key, quote_value
+    from experiments.cli.config import override_key, quote_value
 
     name, total, launch, ident = plan(args)
     sweep_dir = resolve_sweep_dir(args, name)
@@ -306,8 +306,8 @@ def sweep_command(args: list[str]) -> None:
 def _launch(overrides: list[str], root: Path, total: int) -> bool:
     import hydra
 
-    from sim.cli.config import config_dir
-    from sim.cli.task import task
+    from experiments.cli.config import config_dir
+    from experiments.cli.task import task
 
     sys.argv = ["aieco-sweep", "--multirun", *overrides,
                 "hydra.sweep.subdir=${hydra.job.override_dirname}",
@@ -327,7 +327,7 @@ def _launch(overrides: list[str], root: Path, total: int) -> bool:
 
 
 def _finish(root: Path, total: int, failed: bool) -> None:
-    from sim.collect import RESULTS, SUMMARY, collect
+    from analysis.collect import RESULTS, SUMMARY, collect
 
     if not root.is_dir():
         raise ConfigError("sweep", str(root), "Hydra did not start the sweep (see above)")

@@ -18,9 +18,9 @@ def compare_command(args: list[str]) -> None:
     """Run each openness regime with the same overrides and print a comparison table."""
     import pandas as pd
 
-    from sim.cli.args import Parser, suggest
-    from sim.cli.config import compose_params, groups, to_yaml
-    from sim.cli.task import existing_run
+    from experiments.cli.args import Parser, suggest
+    from experiments.cli.config import compose_params, groups, to_yaml
+    from experiments.cli.task import existing_run
     from sim.io import check_writable, run_into
     from sim.params import ConfigError
     from sim.runner import replicate_seeds

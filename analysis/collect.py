@@ -16,7 +16,7 @@ import pandas as pd
 import yaml
 
 from sim.io import MANIFEST, is_complete, write_parquet
-from sim.runner import summarise
+from sim.metrics import summarise
 
 RESULTS, SUMMARY = "results.parquet", "summary.parquet"
 

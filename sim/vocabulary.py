@@ -1,9 +1,14 @@
-"""The release gradient and what each level gives to whom.
+"""The shared vocabulary of the rules: release levels, build modes, choices, jurisdictions.
 
-Levels follow Solaiman (2023), "The gradient of generative AI release": internal only,
-hosted product, API, downloadable weights, fully open (weights, data and code). The table
-below is the one place where a level's consequences are written down; every mechanism
-reads it through these arrays, indexed by level.
+Every rule may use what is here without importing another rule's module. Nothing here
+holds state.
+
+*Release levels* follow Solaiman (2023), "The gradient of generative AI release": internal
+only, hosted product, API, downloadable weights, fully open (weights, data and code). The
+tables below are the one place where a level's consequences are written down; every
+mechanism reads them, indexed by level. *Build modes* are how a startup builds on a lab's
+model: through its paid API or on its downloaded weights; their consequences for users and
+for spill-over are parameters (:class:`sim.params.StartupParams`).
 
 References
 ----------
@@ -17,6 +22,7 @@ from __future__ import annotations
 from enum import IntEnum
 
 import numpy as np
+from numpy.typing import NDArray
 
 
 class Level(IntEnum):
@@ -53,3 +59,25 @@ MONITORED = np.array([True, True, True, False, False])
 CONTRIBUTION_VISIBILITY = np.array([0.0, 0.0, 0.0, 0.7, 1.0])
 #: share of patches that reach deployed copies (downloaded weights are patched by few)
 PATCH_REACH = np.array([1.0, 1.0, 1.0, 0.5, 0.5])
+
+
+class BuildMode(IntEnum):
+    """How a startup builds on a lab's model (0 is reserved: no base)."""
+
+    API = 1
+    WEIGHTS = 2
+
+
+def logit_draw(util: NDArray[np.float64], rng: np.random.Generator) -> NDArray[np.int64]:
+    """One multinomial-logit draw per row of ``util`` (rows: choosers, columns: options)."""
+    prob = np.exp(util - util.max(axis=1, keepdims=True))
+    cum = prob.cumsum(axis=1)
+    u = rng.random(util.shape[0]) * cum[:, -1]
+    return np.minimum((cum < u[:, None]).sum(axis=1), util.shape[1] - 1).astype(np.int64)
+
+
+def draw_jurisdictions(market_share: tuple[float, ...], rng: np.random.Generator,
+                       n: int) -> NDArray[np.int64]:
+    """Jurisdictions of ``n`` new entities, drawn in proportion to market shares."""
+    shares = np.asarray(market_share, dtype=float)
+    return rng.choice(len(shares), size=n, p=shares / shares.sum()).astype(np.int64)

@@ -1,6 +1,6 @@
 """Hydra configuration for the command line: schema registration, composition, checks.
 
-This module (and the rest of :mod:`sim.cli`) is the only place that imports Hydra. The
+This module (and the rest of :mod:`experiments.cli`) is the only place that imports Hydra. The
 schema is the frozen dataclasses of :mod:`sim.params`, thawed for Hydra's ConfigStore so
 that overrides can be merged and type-checked. Composition errors are turned into one line
 naming the key, the value and what is allowed.
@@ -20,8 +20,9 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.collect import ExperimentMeta
-from sim.params import ConfigError, Params, config_dir, sections, validate
+from analysis.collect import ExperimentMeta
+from sim.params import ConfigError, Params, config_dir, sections
+from sim.validation import validate
 
 SCHEMA = "aieco_schema"
 TYPE_WORDS = {"int": "an integer", "float": "a number", "bool": "true or false",

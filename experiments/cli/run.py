@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sim.cli.task import existing_run, replicate_dirs
+from experiments.cli.task import existing_run, replicate_dirs
 from sim.params import ConfigError
 
 if TYPE_CHECKING:
@@ -56,8 +56,8 @@ HYDRA_FLAGS = (*VALUE_FLAGS, *INFO_FLAGS, "--resolve", "--hydra-help")
 
 def run_command(args: list[str]) -> None:
     """Validate the flags, overrides and output folder, then hand over to the Hydra app."""
-    from sim.cli import task as task_module
-    from sim.cli.config import compose_params, groups, output_dir, override_key, quote_value
+    from experiments.cli import task as task_module
+    from experiments.cli.config import compose_params, groups, output_dir, override_key, quote_value
     from sim.io import check_writable
 
     if any(a in ("-h", "--help") for a in args):
@@ -100,7 +100,7 @@ def split_flags(args: list[str]) -> tuple[list[str], list[str]]:
     whatever order the user typed. Fails in one line, naming the closest flag or value, on
     anything Hydra would answer with its usage text.
     """
-    from sim.cli.args import fail, suggest
+    from experiments.cli.args import fail, suggest
 
     flags, overrides = [], []
     rest = list(args)
@@ -137,10 +137,10 @@ def split_flags(args: list[str]) -> tuple[list[str], list[str]]:
 def _launch(args: list[str]) -> None:
     import hydra
 
-    from sim.cli.config import config_dir
+    from experiments.cli.config import config_dir
 
     sys.argv = ["aieco-run", *args]
-    from sim.cli.task import task
+    from experiments.cli.task import task
 
     app = hydra.main(version_base="1.3", config_path=str(config_dir()),
                      config_name="config")(task)

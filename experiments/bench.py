@@ -15,9 +15,9 @@ target, met) and written to ``bench.json`` with the machine it ran on. Sections:
     organisation networks of mean degree about 10, against ``scipy.sparse`` CSR versions.
 ``step``
     A full model step at the large tier with one and with two Numba threads, broken down by
-    phase (agents, market, diffusion, outcomes, other) with non-invasive timing wrappers,
-    the Python agent logic per agent-step, and whether both thread counts give byte-identical
-    results.
+    the model's own phases (:data:`sim.phases.PHASES`, timed through ``model.on_phase``),
+    the agent logic per agent-step (every phase but the market and the record), and whether
+    both thread counts give byte-identical results.
 ``startup``
     A fresh process that imports :mod:`sim`, composes the default configuration, builds the
     model and runs one step, with a cold and with a warm Numba cache.
@@ -258,14 +258,14 @@ MarketOut = tuple[NDArray[np.int64], float, int, float, NDArray[np.int32]]
 
 
 def synthetic_market(n: int, k: int, seed: int = 0) -> Market:
-    """Users (the real :class:`sim.users.UserPopulation`) and ``k`` providers.
+    """Users (the real :class:`sim.state.UserPopulation`) and ``k`` providers.
 
     All users are adopted and share one niche; every provider is a general provider, so a
     market step evaluates exactly ``n * k`` user-provider pairs. Initial choices are
     uniform over the outside option and the providers.
     """
     from sim.params import Params
-    from sim.users import UserPopulation
+    from sim.state import UserPopulation
 
     params = Params().replace(population={"n_users": n, "n_niches": 1},
                               market={"initial_adoption": 1.0})
@@ -625,93 +625,25 @@ def bench_diffusion(s: Settings) -> tuple[list[Row], dict[str, Any]]:
 # a full model step, by phase
 # ------------------------------------------------------------------------------------------
 
-PHASES = ("agents", "market", "diffusion", "users", "outcomes", "other")
+#: phases that run the decision makers' rules (all but the market and the record)
+AGENT_PHASES = ("govern", "develop", "build", "scrutinise", "secure", "settle", "respond")
 
 
-class PhaseTimer:
-    """Exclusive time per wrapped function: a nested wrapped call is charged to itself."""
+def phase_names() -> tuple[str, ...]:
+    """The model's phases in order (:data:`sim.phases.PHASES`), then the step's overhead."""
+    from sim.phases import PHASES
+
+    return (*(p.name for p in PHASES), "other")
+
+
+class PhaseClock:
+    """Seconds spent in each phase, reported by the model itself (``model.on_phase``)."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = defaultdict(float)
-        self.calls: dict[str, int] = defaultdict(int)
-        self._stack: list[float] = []
-        self._undo: list[Callable[[], None]] = []
 
-    def wrap(self, label: str, fn: Callable[..., Any]) -> Callable[..., Any]:
-        """``fn`` timed under ``label`` (``phase:name``)."""
-
-        def timed_call(*args: Any, **kwargs: Any) -> Any:
-            self._stack.append(0.0)
-            start = time.perf_counter()
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                elapsed = time.perf_counter() - start
-                inner = self._stack.pop()
-                self.seconds[label] += elapsed - inner
-                self.calls[label] += 1
-                if self._stack:
-                    self._stack[-1] += elapsed
-
-        return timed_call
-
-    def patch(self, owner: Any, name: str, phase: str, instance: bool = False) -> None:
-        """Replace ``owner.name`` by its timed version until :meth:`restore`."""
-        original = getattr(owner, name)
-        label = f"{phase}:{getattr(owner, '__name__', type(owner).__name__)}.{name}"
-        setattr(owner, name, self.wrap(label, original))
-        if instance:
-            self._undo.append(lambda: delattr(owner, name))
-        else:
-            self._undo.append(lambda: setattr(owner, name, original))
-
-    def restore(self) -> None:
-        """Put every patched attribute back."""
-        while self._undo:
-            self._undo.pop()()
-
-    def by_phase(self) -> dict[str, float]:
-        """Seconds per phase (the part before the colon of each label)."""
-        out: dict[str, float] = defaultdict(float)
-        for label, sec in self.seconds.items():
-            out[label.split(":", 1)[0]] += sec
-        return dict(out)
-
-
-@contextmanager
-def phase_timing(model: Any) -> Iterator[PhaseTimer]:
-    """Time the phases of ``model.step`` by wrapping the functions it calls."""
-    import sim.model as sm
-    from sim import metrics
-    from sim.agents import civil_society, governments, labs, malicious, startups
-
-    timer = PhaseTimer()
-    module_funcs = [
-        (governments, "review", "agents"), (labs, "invest_and_grow", "agents"),
-        (labs, "decide_release", "agents"), (labs, "set_prices", "agents"),
-        (startups, "enter", "agents"), (startups, "acquire", "agents"),
-        (startups, "drop_orphans", "agents"), (startups, "update_quality_and_prices", "agents"),
-        (civil_society, "choose_targets", "agents"), (malicious, "act", "agents"),
-        (sm, "vulnerability_race", "agents"), (labs, "race_step", "agents"),
-        (startups, "settle", "agents"), (civil_society, "update_trust", "agents"),
-        (civil_society, "advocate", "agents"), (civil_society, "capacity_per_niche", "agents"),
-        (labs, "relocate", "agents"), (malicious, "relocate", "agents"),
-        (malicious, "bass_network_step", "diffusion"),  # misuse techniques, inside act
-        (sm, "market_step", "market"),  # the kernel, inside trade
-        (metrics, "closed_frontier", "outcomes"), (metrics, "outcomes", "outcomes"),
-        (metrics, "agent_snapshot", "outcomes"),
-    ]
-    for owner, name, phase in module_funcs:
-        timer.patch(owner, name, phase)
-    for name, phase in (("adopt", "diffusion"), ("_compute_spillover", "diffusion"),
-                        ("trade", "market"), ("settle_accounts", "agents"),
-                        ("public_capacity", "agents")):
-        timer.patch(model, name, phase, instance=True)
-    timer.patch(model.users, "raise_capacity", "users", instance=True)  # capacity programmes
-    try:
-        yield timer
-    finally:
-        timer.restore()
+    def __call__(self, name: str, seconds: float) -> None:
+        self.seconds[name] += seconds
 
 
 def digest(model: Any) -> str:
@@ -728,7 +660,7 @@ def digest(model: Any) -> str:
 
 def run_steps(overrides: Sequence[str], threads: int, warmup: int, steps: int) -> dict[str, Any]:
     """Build the model, run ``warmup`` untimed steps, then time ``steps`` steps by phase."""
-    from sim.cli.config import compose_params
+    from experiments.cli.config import compose_params
     from sim.model import EcosystemModel
 
     params, _ = compose_params(list(overrides))
@@ -739,19 +671,19 @@ def run_steps(overrides: Sequence[str], threads: int, warmup: int, steps: int) -
         for _ in range(warmup):
             model.step()
         times, agents, adopted = [], [], []
-        with phase_timing(model) as timer:
-            for _ in range(steps):
-                agents.append(len(model.agents))
-                adopted.append(float(np.count_nonzero(model.users.adopted)) / model.users.n)
-                start = time.perf_counter()
-                model.step()
-                times.append(time.perf_counter() - start)
-    phases = timer.by_phase()
-    phases["other"] = phases.get("other", 0.0) + sum(times) - sum(phases.values())
+        clock = PhaseClock()
+        model.on_phase = clock
+        for _ in range(steps):
+            agents.append(len(model.agents))
+            adopted.append(float(np.count_nonzero(model.users.adopted)) / model.users.n)
+            start = time.perf_counter()
+            model.step()
+            times.append(time.perf_counter() - start)
+        model.on_phase = None
+    phases = dict(clock.seconds)
+    phases["other"] = sum(times) - sum(phases.values())
     return {"threads": threads, "build_s": build, "step_s": times,
-            "phase_ms": {p: 1e3 * phases.get(p, 0.0) / steps for p in PHASES},
-            "function_ms": {k: 1e3 * v / steps for k, v in sorted(timer.seconds.items())},
-            "market_kernel_ms": 1e3 * timer.seconds["market:sim.model.market_step"] / steps,
+            "phase_ms": {p: 1e3 * phases.get(p, 0.0) / steps for p in phase_names()},
             "agents": agents, "adopted_share": adopted, "providers": int(params.population.n_labs
                                                + model.startups.live().size),
             "users": model.users.n, "digest": digest(model)}
@@ -772,11 +704,11 @@ def bench_step(s: Settings) -> tuple[list[Row], dict[str, Any]]:
                         1e3 * _median(r["step_s"]), "ms", ("<=", targets[threads]),
                         note=f"adopted {r['adopted_share'][0]:.0%}-{r['adopted_share'][-1]:.0%}"
                              f", {r['providers']} providers at end"))
-        for phase in PHASES:
+        for phase in phase_names():
             rows.append(Row(f"  phase {phase} ({tag})", r["phase_ms"][phase], "ms"))
-        rows.append(Row(f"    of which market kernel ({tag})", r["market_kernel_ms"], "ms"))
     one = runs[1]
-    per_agent = 1e6 * one["phase_ms"]["agents"] / 1e3 / float(np.mean(one["agents"]))
+    agent_ms = sum(one["phase_ms"][p] for p in AGENT_PHASES)
+    per_agent = 1e6 * agent_ms / 1e3 / float(np.mean(one["agents"]))
     rows.append(Row("agent logic per agent-step (1 thread)", per_agent, "us", ("<=", 1.0),
                     note=f"{np.mean(one['agents']):.0f} agents"))
     if 2 in runs:
@@ -800,7 +732,7 @@ import json, time
 t0 = time.time()
 import sim
 t1 = time.time()
-from sim.cli.config import compose_params
+from experiments.cli.config import compose_params
 t2 = time.time()
 params, _ = compose_params(["run.progress=false"])
 t3 = time.time()
@@ -879,7 +811,7 @@ def sweep_once(root: Path, jobs: int, workers: int, overrides: Sequence[str]) ->
     out = root / f"workers{workers}"
     args = ["sweep", *overrides, f"run.seed=range(0,{jobs})", "run.progress=false",
             f"hydra.sweep.dir={out}", f"hydra.launcher.n_jobs={workers}"]
-    code = "import sys; from sim.cli import main; main(sys.argv[1:])"
+    code = "import sys; from experiments.cli import main; main(sys.argv[1:])"
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", code, *args], env=child_env(), cwd=root,
                           capture_output=True, text=True, timeout=3600)
@@ -914,7 +846,7 @@ def memory_child(overrides: list[str], steps: int) -> None:
     """Run the model for ``steps`` steps and print this process's peak memory (child side)."""
     import resource
 
-    from sim.cli.config import compose_params
+    from experiments.cli.config import compose_params
     from sim.model import EcosystemModel
 
     params, _ = compose_params(overrides)
@@ -935,7 +867,7 @@ def memory_child(overrides: list[str], steps: int) -> None:
 def bench_memory(s: Settings) -> tuple[list[Row], dict[str, Any]]:
     """Peak resident memory of the large tier running a few steps in a child process."""
     _say("bench: memory")
-    code = ("import json, sys; from sim.bench import memory_child; "
+    code = ("import json, sys; from experiments.bench import memory_child; "
             "memory_child(json.loads(sys.argv[1]), int(sys.argv[2]))")
     proc = subprocess.run([sys.executable, "-c", code, json.dumps(list(s.memory_overrides)),
                            str(s.memory_steps)], env=child_env(), capture_output=True,
@@ -1054,7 +986,7 @@ def run_bench(sections: Sequence[str], quick: bool) -> dict[str, Any]:
 
 def bench_command(argv: list[str]) -> None:
     """``aieco bench [--quick] [--out PATH] [--only NAME ...]``."""
-    from sim.cli.args import Parser
+    from experiments.cli.args import Parser
 
     parser = Parser(
         prog="aieco bench", formatter_class=argparse.RawDescriptionHelpFormatter,

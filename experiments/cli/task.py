@@ -61,7 +61,7 @@ def task(cfg: DictConfig) -> dict[str, Any]:
     from hydra.types import RunMode
     from tqdm import tqdm
 
-    from sim.cli.config import experiment_meta, params_from_cfg, to_yaml
+    from experiments.cli.config import experiment_meta, params_from_cfg, to_yaml
     from sim.io import run_into
     from sim.runner import replicate_seeds
 
@@ -94,7 +94,7 @@ def task(cfg: DictConfig) -> dict[str, Any]:
         if single:
             import pandas as pd
 
-            from sim.cli.run import summary_table
+            from experiments.cli.run import summary_table
 
             print(summary_table(pd.read_parquet(out / "metrics.parquet")))
             print(f"results: {out}")

@@ -11,8 +11,8 @@ import argparse
 import sys
 from collections.abc import Callable
 
+from experiments.cli.args import Parser, fail, suggest
 from sim import __version__
-from sim.cli.args import Parser, fail, suggest
 from sim.params import ConfigError
 
 __all__ = ["COMMANDS", "Parser", "fail", "main", "suggest"]
@@ -89,31 +89,31 @@ def _main(argv: list[str]) -> None:
 
 
 def _run(args: list[str]) -> None:
-    from sim.cli.run import run_command
+    from experiments.cli.run import run_command
 
     run_command(args)
 
 
 def _compare(args: list[str]) -> None:
-    from sim.cli.compare import compare_command
+    from experiments.cli.compare import compare_command
 
     compare_command(args)
 
 
 def _sweep(args: list[str]) -> None:
-    from sim.cli.sweep import sweep_command
+    from experiments.cli.sweep import sweep_command
 
     sweep_command(args)
 
 
 def _params(args: list[str]) -> None:
-    from sim.cli.params_cmd import params_command
+    from experiments.cli.params_cmd import params_command
 
     params_command(args)
 
 
 def _bench(args: list[str]) -> None:
-    from sim.bench import bench_command
+    from experiments.bench import bench_command
 
     bench_command(args)
 
@@ -150,7 +150,7 @@ def _folder(args: list[str], command: str) -> str:
 def _collect(args: list[str]) -> None:
     from pathlib import Path
 
-    from sim.collect import RESULTS, SUMMARY, collect
+    from analysis.collect import RESULTS, SUMMARY, collect
 
     root = Path(_folder(args, "collect"))
     _, summary = collect(root)

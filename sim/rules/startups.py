@@ -1,0 +1,146 @@
+"""Startups: entry and base-model choice, quality, orphans and exits (ODD 7.8).
+
+* **Entry.** ``Poisson(entry_rate * (1 + open_entry_boost * w))`` entrants per quarter,
+  ``w`` = 1 when some weights reach some jurisdiction, up to ``max_startups`` alive. An
+  entrant takes a random jurisdiction and niche.
+* **Base model.** Over every (lab, mode) it may use, mode API (level >= 2, a fee of
+  ``api_fee_share`` of its price) or weights (level >= 3, licence permitting, export
+  controls permitting, one-off ``adaptation_cost``), a logit with sharpness
+  ``base_choice_beta`` over ``c_b + bonus_m - c_max + log(1 - fee_m) - adaptation_m``.
+* **Quality** in its niche: ``c_b + bonus_m + skill`` (bonus: ``fine_tune_bonus`` for weights,
+  ``api_bonus`` for API); skill grows by spill-over from better-placed neighbours.
+* **Losing the base.** A startup on an API whose lab stops offering one must exit.
+* **Exit.** After its running cost, a startup with negative cash exits (its users choose
+  again).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sim.ledger import Ledger
+from sim.params import PopulationParams, StartupParams
+from sim.regimes import Licence
+from sim.state import LabStore, StartupStore
+from sim.vocabulary import BUILD_MODE, BuildMode, draw_jurisdictions, logit_draw
+
+Reach = Callable[[NDArray[np.int64]], NDArray[np.bool_]]
+MAX_FEE = 0.99  # fee shares used in log(1 - fee): keeps the score finite
+
+
+def build_options(labs: LabStore, sp: StartupParams, licence: Licence,
+                  jurisdiction: NDArray[np.int64], niche: NDArray[np.int64],
+                  reach: Reach) -> tuple[NDArray, NDArray, NDArray]:
+    """Score of every (entrant, lab, mode) option; -inf where not allowed.
+
+    Returns ``(score_api, score_weights, fee_weights)``, each of shape (entrants, labs).
+    """
+    front = labs.capability.max()
+    can_api = (BUILD_MODE[labs.release_level] >= BuildMode.API)[None, :]
+    can_w = (BUILD_MODE[labs.release_level] >= BuildMode.WEIGHTS)[None, :]
+    if licence.restricted_niches:
+        can_w = can_w & (niche % licence.restricted_niches != 0)[:, None]
+    can_w = can_w & reach(jurisdiction)
+    rel = (labs.capability - front)[None, :]
+    keep_api = np.log1p(-min(sp.api_fee_share, MAX_FEE))  # as in the price: fees below 99%
+    score_api = np.where(can_api, rel + sp.api_bonus + keep_api, -np.inf)
+    fee_w = licence.commercial_fee
+    score_w = np.where(can_w, rel + sp.fine_tune_bonus + np.log1p(-min(fee_w, MAX_FEE))
+                       - sp.adaptation_cost, -np.inf)
+    shape = (jurisdiction.shape[0], labs.n)
+    return np.broadcast_to(score_api, shape), np.broadcast_to(score_w, shape), np.full(shape, fee_w)
+
+
+def enter(st: StartupStore, labs: LabStore, sp: StartupParams, pop: PopulationParams,
+          licence: Licence, t: int, *, k: int | None, reach: Reach,
+          market_share: tuple[float, ...], compute_per_mu: float, ledger: Ledger,
+          rng: np.random.Generator) -> NDArray[np.int64]:
+    """Create this quarter's entrants (``k`` of them, or a Poisson number); return their rows."""
+    none = np.zeros(0, dtype=np.int64)
+    if labs.n == 0:
+        return none
+    if k is None:
+        w = float(reach(np.arange(len(market_share))).any())  # export controls included
+        k = int(rng.poisson(sp.entry_rate * (1.0 + sp.open_entry_boost * w)))
+    k = min(k, pop.max_startups - st.n_alive)
+    if k <= 0:
+        return none
+    jur = draw_jurisdictions(market_share, rng, k)
+    niche = rng.integers(0, pop.n_niches, size=k).astype(np.int64)
+    s_api, s_w, fee_w = build_options(labs, sp, licence, jur, niche, reach)
+    score = np.concatenate([s_api, s_w], axis=1)
+    util = np.full(score.shape, -np.inf)  # options not allowed stay -inf, even if beta is 0
+    np.multiply(sp.base_choice_beta, score, out=util, where=np.isfinite(score))
+    ok = np.isfinite(util).any(axis=1)
+    if not ok.any():
+        return none
+    jur, niche, util, fee_w = jur[ok], niche[ok], util[ok], fee_w[ok]
+    pick = logit_draw(np.where(np.isfinite(util), util, -1e300), rng)
+    mode = np.where(pick >= labs.n, BuildMode.WEIGHTS, BuildMode.API)
+    weights = mode == BuildMode.WEIGHTS
+    base = pick % labs.n
+    rows = st.add(pick.shape[0])
+    st.alive[rows] = True
+    st.niche[rows], st.jurisdiction[rows], st.base[rows] = niche, jur, base
+    st.build_mode[rows] = mode
+    st.skill[rows] = 0.0
+    st.fee_share[rows] = np.where(weights, fee_w[np.arange(len(rows)), base], sp.api_fee_share)
+    st.cash[rows] = sp.initial_cash - sp.adaptation_cost * weights
+    ledger.book("entrant_capital", np.full(len(rows), sp.initial_cash))
+    ledger.book("adaptation", -sp.adaptation_cost * weights)
+    st.compute[rows] = sp.adaptation_cost * weights * compute_per_mu
+    st.born[rows] = t
+    st.users[rows], st.share[rows], st.revenue[rows] = 0, 0.0, 0.0
+    return rows
+
+
+def leave(st: StartupStore, rows: NDArray[np.int64], acquirer: int | None,
+          ledger: Ledger) -> None:
+    """Take startups off the market; their users go to ``acquirer`` or choose again.
+
+    The cash (or debt) they hold leaves the ecosystem with them.
+    """
+    for row in rows:
+        ledger.book("exits", -st.cash[row])
+        st.alive[row] = False
+        st.redirect[row] = -1 if acquirer is None else acquirer
+
+
+def orphans(st: StartupStore, labs: LabStore) -> NDArray[np.int64]:
+    """Rows of API startups whose lab no longer offers an API."""
+    live = st.live()
+    if live.size == 0:
+        return live
+    base_mode = BUILD_MODE[labs.release_level[st.base[live]]]
+    return live[(st.build_mode[live] == BuildMode.API) & (base_mode < BuildMode.API)]
+
+
+def update_quality(st: StartupStore, labs: LabStore, sp: StartupParams,
+                   spill: NDArray[np.float64]) -> NDArray[np.int64]:
+    """Skill from spill-over, then quality in the niche; returns the live rows.
+
+    ``spill`` is the spill-over each live startup absorbs, already scaled by
+    ``diffusion.startup_spillover``.
+    """
+    live = st.live()
+    if live.size == 0:
+        return live
+    st.skill[live] += spill
+    bonus = np.where(st.build_mode[live] == BuildMode.WEIGHTS, sp.fine_tune_bonus, sp.api_bonus)
+    st.quality[live] = labs.capability[st.base[live]] + bonus + st.skill[live]
+    return live
+
+
+def pay_running_costs(st: StartupStore, sp: StartupParams, depreciation: float,
+                      ledger: Ledger) -> NDArray[np.int64]:
+    """Fixed costs and compute depreciation of live startups; returns the rows out of cash."""
+    live = st.live()
+    if live.size == 0:
+        return live
+    st.cash[live] -= sp.fixed_cost
+    ledger.book("fixed_costs", np.full(live.size, -sp.fixed_cost))
+    st.compute[live] *= 1.0 - depreciation
+    return live[st.cash[live] < 0.0]
