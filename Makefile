@@ -50,7 +50,7 @@ test: install-dev
 test-slow: install-dev
 	$(BIN)/pytest -m slow $(PYTEST_ARGS)
 
-# Speed and memory against the performance targets: a table and bench.json (see sim/bench.py).
+# Speed and memory against the performance targets: a table and bench.json (see experiments/bench.py).
 # BENCH_ARGS=--quick for a smoke run; BENCH_ARGS="--only market --only step" for parts.
 bench: install
 	$(BIN)/aieco bench $(BENCH_ARGS)

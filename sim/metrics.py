@@ -49,7 +49,8 @@ OUTCOMES: dict[str, tuple[str, str]] = {
                           "open frontier (best weights model, or the baseline if none)"),
     "startups_alive": ("count", "live startups at the end of the quarter"),
     "startup_entries": ("count/quarter", "startups that entered this quarter"),
-    "startup_exits": ("count/quarter", "startups that ran out of cash this quarter"),
+    "startup_exits": ("count/quarter", "startups that left the market this quarter other than "
+                      "by acquisition: out of cash, or their lab stopped offering its API"),
     "acquisitions": ("count/quarter", "startups bought by labs this quarter"),
     "misuse_attempts": ("count/quarter", "misuse attempts by malicious actors"),
     "harm": ("harm units/quarter", "misuse harm + exploited vulnerabilities x exploit_harm "

@@ -17,7 +17,13 @@ Layout: :mod:`~sim.params.base` (errors, field declarations, coercion),
 from sim.params.base import ConfigError, Section, nearest, p
 from sim.params.checks import check_schema
 from sim.params.options import config_dir, default_options, option_groups, option_values
-from sim.params.policy import JurisdictionParams, OpennessParams, RegulationParams, RunParams
+from sim.params.policy import (
+    MAX_STRINGENCY,
+    JurisdictionParams,
+    OpennessParams,
+    RegulationParams,
+    RunParams,
+)
 from sim.params.scenario import Params, describe, sections
 from sim.params.world import (
     CivilSocietyParams,
@@ -31,6 +37,7 @@ from sim.params.world import (
 )
 
 __all__ = [
+    "MAX_STRINGENCY",
     "CivilSocietyParams",
     "ConfigError",
     "DiffusionParams",

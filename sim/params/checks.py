@@ -11,7 +11,7 @@ import math
 from typing import Any
 
 from sim.params.base import ConfigError
-from sim.params.policy import JurisdictionParams
+from sim.params.policy import MAX_STRINGENCY, JurisdictionParams
 from sim.params.scenario import Params
 
 
@@ -91,5 +91,9 @@ def _check_jurisdictions(j: JurisdictionParams) -> None:
         if any((not math.isfinite(v)) or v < 0 for v in values):
             raise ConfigError(f"jurisdictions.{key}", list(values),
                               "values must be finite and non-negative")
+    if any(v > MAX_STRINGENCY for v in j.stringency):
+        raise ConfigError("jurisdictions.stringency", list(j.stringency),
+                          f"values must be at most {MAX_STRINGENCY:g} (governments keep "
+                          "stringency in [0, 3])")
     if abs(sum(j.market_share) - 1.0) > 1e-6:
         raise ConfigError("jurisdictions.market_share", list(j.market_share), "must sum to 1")

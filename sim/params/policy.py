@@ -12,6 +12,9 @@ from dataclasses import dataclass
 
 from sim.params.base import Section, p
 
+#: governments keep stringency in [0, MAX_STRINGENCY]
+MAX_STRINGENCY = 3.0
+
 
 @dataclass(frozen=True)
 class OpennessParams(Section):

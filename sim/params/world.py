@@ -358,7 +358,8 @@ class MaliciousParams(Section):
                                        doc="effectiveness of an actor who knows no misuse "
                                            "technique (1 with one)", source="assumption")
     inactive_quarters: int = p(4, 0, 1000, unit="quarters",
-                               doc="quarters a caught actor is out of action",
+                               doc="an actor caught in quarter t acts again from quarter "
+                                   "t + inactive_quarters",
                                source="assumption")
     liability_hardening: float = p(0.5, 0.0, 1.0,
                                    doc="share of the safeguards' gap a fully liable provider "

@@ -18,8 +18,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.params import CivilSocietyParams, RegulationParams
-from sim.state import MAX_STRINGENCY, GovernmentStore
+from sim.params import MAX_STRINGENCY, CivilSocietyParams, RegulationParams
+from sim.state import GovernmentStore
 
 
 def review(gov: GovernmentStore, reg: RegulationParams, cooperation: float,

@@ -5,12 +5,12 @@ agents (:mod:`sim.agents`) are thin views on their rows.
 """
 
 from sim.state.civil_society import CivilSocietyStore, Kind
-from sim.state.governments import MAX_STRINGENCY, GovernmentStore
+from sim.state.governments import GovernmentStore
 from sim.state.labs import COMPUTE_UNIT, LabStore
 from sim.state.malicious import MaliciousStore
 from sim.state.network import OrgNetwork
 from sim.state.startups import StartupStore
 from sim.state.users import UserPopulation
 
-__all__ = ["COMPUTE_UNIT", "MAX_STRINGENCY", "CivilSocietyStore", "GovernmentStore", "Kind",
+__all__ = ["COMPUTE_UNIT", "CivilSocietyStore", "GovernmentStore", "Kind",
            "LabStore", "MaliciousStore", "OrgNetwork", "StartupStore", "UserPopulation"]

@@ -14,8 +14,6 @@ import numpy as np
 
 from sim.params import Params
 
-MAX_STRINGENCY = 3.0
-
 
 class GovernmentStore:
     """Arrays of the governments, one row per jurisdiction."""

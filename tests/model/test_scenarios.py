@@ -190,3 +190,11 @@ def test_summary_is_the_sweeps_summary_row(tmp_path):
     assert set(mine) <= set(row.index)
     for key, value in mine.items():
         assert (pd.isna(value) and pd.isna(row[key])) or row[key] == value, key
+
+
+def test_stringency_above_what_governments_keep_is_refused():
+    # the review clips stringency to [0, 3]: a larger input would silently act as 3
+    with pytest.raises(ConfigError) as info:
+        Params.from_options(jurisdictions="two_blocs",
+                            overrides={"jurisdictions.stringency": [3.5, 0.3]})
+    assert info.value.key == "jurisdictions.stringency" and "at most 3" in str(info.value)
