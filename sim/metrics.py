@@ -53,11 +53,14 @@ OUTCOMES: dict[str, tuple[str, str]] = {
                       "by acquisition: out of cash, or their lab stopped offering its API"),
     "acquisitions": ("count/quarter", "startups bought by labs this quarter"),
     "misuse_attempts": ("count/quarter", "misuse attempts by malicious actors"),
-    "harm": ("harm units/quarter", "misuse harm + exploited vulnerabilities x exploit_harm "
+    "harm": ("harm units/quarter", "misuse harm + exploit_events x exploit_harm "
              "+ disasters x disaster_harm"),
     "vulnerabilities_open": ("count", "known, unpatched vulnerabilities at the end of the quarter"),
     "vulnerabilities_patched": ("count/quarter", "vulnerabilities patched this quarter"),
-    "vulnerabilities_exploited": ("count/quarter", "vulnerabilities exploited this quarter"),
+    "vulnerabilities_exploited": ("count/quarter", "distinct vulnerabilities exploited for the "
+                                  "first time this quarter"),
+    "exploit_events": ("count/quarter", "exploitations of vulnerabilities this quarter, "
+                       "repeats of known, unpatched ones included (each does exploit_harm)"),
     "trust": ("0-1", "public trust in AI"),
     "access_share": ("share", "users holding a provider / all users"),
     "meaningful_access": ("0-1", "mean over users of [holds a provider] x capacity x depth "
@@ -183,6 +186,7 @@ def outcomes(model: World, q: Quarter) -> dict[str, Any]:
         "vulnerabilities_open": int(lb.known_vulns.sum()),
         "vulnerabilities_patched": int(race.patched.sum()),
         "vulnerabilities_exploited": int(race.exploited.sum()),
+        "exploit_events": int(race.exploit_events.sum()),
         "trust": float(model.civil_society.trust),
         "access_share": market.access / n,
         "meaningful_access": market.meaningful / n,

@@ -57,6 +57,7 @@ from sim.state import (
     StartupStore,
     UserPopulation,
 )
+from sim.streams import CONSTRUCTION, Draws
 from sim.validation import validate
 
 
@@ -87,18 +88,20 @@ class EcosystemModel(mesa.Model):
         params = validate(params if params is not None else Params())
         self.seed_seq = seed_sequence(params.run.seed if rng is None else rng)
         agents_ss, kernel_ss = self.seed_seq.spawn(2)
-        super().__init__(rng=np.random.default_rng(agents_ss))
+        super().__init__(rng=np.random.default_rng(agents_ss))  # Mesa's; the model draws none
         self.params = params
         self.kernel_key = int(kernel_ss.generate_state(1, dtype=np.uint64)[0])
+        self.draw_key = int(agents_ss.generate_state(1, dtype=np.uint64)[0])
+        start = Draws(self.draw_key, CONSTRUCTION)
         self.openness = make_openness(params.openness)
         self.regulation = make_regulation(params.regulation)
         pop = params.population
-        self.users = UserPopulation(params, self.rng)
-        self.labs = LabStore(params, self.rng, self.openness.initial_levels(pop.n_labs))
+        self.users = UserPopulation(params, self.draw_key)
+        self.labs = LabStore(params, start, self.openness.initial_levels(pop.n_labs))
         self.startups = StartupStore(params)
         self.governments = GovernmentStore(params)
-        self.civil_society = CivilSocietyStore(params, self.rng)
-        self.malicious = MaliciousStore(params, self.rng)
+        self.civil_society = CivilSocietyStore(params, start)
+        self.malicious = MaliciousStore(params, start)
         self.network = OrgNetwork(pop.n_labs)
         self.ledger = Ledger()
         self.quarter: Quarter | None = None
@@ -112,7 +115,7 @@ class EcosystemModel(mesa.Model):
             ("civil_society", CivilSocietyOrganisation, self.civil_society.n),
             ("malicious", MaliciousActor, self.malicious.n))}
         if pop.n_startups:
-            self.enter_startups(k=pop.n_startups)
+            self.enter_startups(k=pop.n_startups, draws=start)
         st = self.startups
         self.ledger = Ledger.open(np.concatenate([self.labs.cash, st.cash[st.live()]]))
         self.closed_frontier_history.append(
@@ -122,7 +125,8 @@ class EcosystemModel(mesa.Model):
     def step(self) -> None:
         """Advance the ecosystem by one quarter: the phases of :data:`sim.phases.PHASES`."""
         self.ledger.new_step()
-        q = Quarter(t=self.steps, incidents_before=self.labs.incidents.copy())
+        q = Quarter(t=self.steps, draws=Draws(self.draw_key, self.steps),
+                    incidents_before=self.labs.incidents.copy())
         for phase in PHASES:
             start = time.perf_counter()
             phase.run(self, q)
@@ -138,21 +142,21 @@ class EcosystemModel(mesa.Model):
         return mp.baseline_capability + mp.baseline_growth * self.steps
 
     # -- Mesa views of startups, which come and go --------------------------------------
-    def enter_startups(self, k: int | None) -> int:
+    def enter_startups(self, k: int | None, draws: Draws) -> int:
         """Startups enter (``k`` of them, or this quarter's draw): rows, views, links."""
         prm, st = self.params, self.startups
         rows = startups.enter(
             st, self.labs, prm.startups, prm.population, self.openness.licence, self.steps,
-            k=k, reach=weights_reach(self), market_share=prm.jurisdictions.market_share,
+            k=k, reach=weights_reach(self, draws), market_share=prm.jurisdictions.market_share,
             compute_per_mu=investment.flop_per_mu(prm.labs, self.steps), ledger=self.ledger,
-            rng=self.rng)
+            draws=draws)
         for row in rows:
             view = Startup(self, int(row))
             self._startup_views[int(row)] = view
             st.agent_id[row] = view.unique_id
         if rows.size:
             self.network.link_entrants(rows, st.base[rows], prm.diffusion.org_degree, st.size,
-                                       self.rng)
+                                       draws)
         return int(rows.size)
 
     def drop_startup_views(self, rows: Iterable[int]) -> None:

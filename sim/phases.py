@@ -9,7 +9,6 @@ inputs each needs, and writes what the rest of the quarter needs into the
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
 from typing import NamedTuple
 
@@ -35,6 +34,7 @@ from sim.rules import (
     startups,
     vulnerabilities,
 )
+from sim.streams import Draws
 from sim.world import PhaseFunction, World
 
 
@@ -51,10 +51,10 @@ def _sigma(model: World) -> NDArray[np.float64]:
     return model.governments.effective[model.labs.jurisdiction]
 
 
-def weights_reach(model: World) -> Callable[[NDArray[np.int64]], NDArray[np.bool_]]:
-    """Whether each lab's weights reach given jurisdictions (export controls draw leaks)."""
+def weights_reach(model: World, draws: Draws) -> startups.Reach:
+    """Whether each lab's weights reach given choosers (export controls draw leaks)."""
     return partial(spillover.weights_reach, model.labs, model.governments.effective,
-                   model.params.regulation, rng=model.rng)
+                   model.params.regulation, draws)
 
 
 def govern(model: World, q: Quarter) -> None:
@@ -77,13 +77,13 @@ def develop(model: World, q: Quarter) -> None:
             labs, prm.labs, prm.race, q.t, compliance=reg.compliance_cost(labs, sigma),
             capability_cap=reg.capability_cap(labs, sigma),
             spill=prm.diffusion.lab_spillover * q.spillover[: labs.n],
-            ledger=model.ledger, rng=model.rng)
+            ledger=model.ledger, draws=q.draws)
         sigma = _sigma(model)
         liability = accounts.expected_liability(labs, prm.malicious,
                                                 reg.liability_share(labs, sigma),
                                                 prm.regulation.attribution_open)
         release.decide_release(
-            labs, prm.labs, desired=model.openness.desired_levels(labs, liability, model.rng),
+            labs, prm.labs, desired=model.openness.desired_levels(labs, liability, q.draws),
             cap=reg.release_cap(labs, sigma), floor=model.openness.floor_levels(labs.n),
             transparency_floor=reg.transparency_floor(labs, sigma))
     pricing.set_lab_prices(labs, prm.market, model.users.n)
@@ -92,8 +92,8 @@ def develop(model: World, q: Quarter) -> None:
 def build(model: World, q: Quarter) -> None:
     """Startups enter, are acquired or lose their base; the rest set quality and prices."""
     st, labs, prm = model.startups, model.labs, model.params
-    q.counts["startup_entries"] = model.enter_startups(k=None)
-    bought = acquisition.acquire(labs, st, prm.labs, prm.regulation, model.ledger, model.rng)
+    q.counts["startup_entries"] = model.enter_startups(k=None, draws=q.draws)
+    bought = acquisition.acquire(labs, st, prm.labs, prm.regulation, model.ledger, q.draws)
     model.drop_startup_views([row for row, _ in bought.bought])
     q.counts["acquisitions"] = len(bought.bought)
     q.counts["blocked_mergers"] = bought.blocked
@@ -128,14 +128,14 @@ def trade(model: World, q: Quarter) -> None:
 def scrutinise(model: World, q: Quarter) -> None:
     """Civil society picks audit targets; malicious actors share techniques and act."""
     prm, labs = model.params, model.labs
-    q.auditors = scrutiny.choose_targets(model.civil_society, labs, model.rng)
+    q.auditors = scrutiny.choose_targets(model.civil_society, labs, q.draws)
     q.misuse = misuse.act(
         model.malicious, labs, prm.malicious, prm.diffusion, q.t, key=model.kernel_key,
         baseline=model.baseline_capability,
         liability=model.regulation.liability_share(labs, _sigma(model)),
         detection=model.governments.detection(np.arange(prm.jurisdictions.n)),
-        attribution_open=prm.regulation.attribution_open, reach=weights_reach(model),
-        rng=model.rng)
+        attribution_open=prm.regulation.attribution_open, reach=weights_reach(model, q.draws),
+        draws=q.draws)
     q.harm.misuse = q.misuse.harm
 
 
@@ -148,16 +148,16 @@ def secure(model: World, q: Quarter) -> None:
         defender_rate=prm.civil_society.discovery_rate,
         attacker_rate=prm.malicious.discovery_rate, patch_prob=prm.civil_society.patch_prob,
         nday_factor=prm.malicious.nday_factor, exploit_harm=prm.malicious.exploit_harm,
-        attribution_open=prm.regulation.attribution_open, rng=model.rng)
+        attribution_open=prm.regulation.attribution_open, draws=q.draws)
     q.harm.exploits = q.vulnerabilities.harm
     if labs.n == 0:
         return
     unsafe = ~labs.safe
     q.counts["disasters"], q.harm.disasters = safety.disasters(labs, prm.race, model.ledger,
-                                                                model.rng)
+                                                                q.draws)
     safety.inspect(labs, unsafe, model.regulation.inspection(labs, _sigma(model)),
-                   prm.regulation.fine, model.ledger, model.rng)
-    safety.imitate(labs, prm.race, model.rng)
+                   prm.regulation.fine, model.ledger, q.draws)
+    safety.imitate(labs, prm.race, q.draws)
 
 
 def settle(model: World, q: Quarter) -> None:
@@ -187,9 +187,9 @@ def respond(model: World, q: Quarter) -> None:
         governance.public_capacity(gov.effective, prm.regulation.capacity_programmes))
     incident = labs.incidents > q.incidents_before
     labs.clean_quarters = np.where(incident, 0, labs.clean_quarters + 1)
-    relocation.relocate_labs(labs, prm.jurisdictions, prm.labs, gov.effective, model.rng)
+    relocation.relocate_labs(labs, prm.jurisdictions, prm.labs, gov.effective, q.draws)
     misuse.relocate(model.malicious, prm.jurisdictions, prm.malicious,
-                    gov.detection(np.arange(prm.jurisdictions.n)), model.rng)
+                    gov.detection(np.arange(prm.jurisdictions.n)), q.draws)
 
 
 def record(model: World, q: Quarter) -> None:

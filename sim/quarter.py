@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.streams import Draws
+
 if TYPE_CHECKING:
     from sim.kernels import MarketResult
     from sim.rules.misuse import MisuseOutcome
@@ -41,6 +43,7 @@ class Quarter:
     """What happened in quarter ``t`` (1 for the first quarter)."""
 
     t: int
+    draws: Draws  # this quarter's random draws (common random numbers)
     incidents_before: NDArray[np.int64]
     counts: Counter[str] = field(default_factory=Counter)
     harm: Harm = field(default_factory=Harm)

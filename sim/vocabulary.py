@@ -8,7 +8,8 @@ only, hosted product, API, downloadable weights, fully open (weights, data and c
 tables below are the one place where a level's consequences are written down; every
 mechanism reads them, indexed by level. *Build modes* are how a startup builds on a lab's
 model: through its paid API or on its downloaded weights; their consequences for users and
-for spill-over are parameters (:class:`sim.params.StartupParams`).
+for spill-over are parameters (:class:`sim.params.StartupParams`). Random draws come from
+:mod:`sim.streams`.
 
 References
 ----------
@@ -68,16 +69,13 @@ class BuildMode(IntEnum):
     WEIGHTS = 2
 
 
-def logit_draw(util: NDArray[np.float64], rng: np.random.Generator) -> NDArray[np.int64]:
-    """One multinomial-logit draw per row of ``util`` (rows: choosers, columns: options)."""
+def logit_draw(util: NDArray[np.float64], u: NDArray[np.float64]) -> NDArray[np.int64]:
+    """One multinomial-logit draw per row of ``util`` (rows: choosers, columns: options).
+
+    ``u`` holds one uniform per chooser; the draw inverts the chooser's cumulative choice
+    probabilities at it, so a chooser's choice depends on its own uniform only.
+    """
     prob = np.exp(util - util.max(axis=1, keepdims=True))
     cum = prob.cumsum(axis=1)
-    u = rng.random(util.shape[0]) * cum[:, -1]
-    return np.minimum((cum < u[:, None]).sum(axis=1), util.shape[1] - 1).astype(np.int64)
-
-
-def draw_jurisdictions(market_share: tuple[float, ...], rng: np.random.Generator,
-                       n: int) -> NDArray[np.int64]:
-    """Jurisdictions of ``n`` new entities, drawn in proportion to market shares."""
-    shares = np.asarray(market_share, dtype=float)
-    return rng.choice(len(shares), size=n, p=shares / shares.sum()).astype(np.int64)
+    scaled = u * cum[:, -1]
+    return np.minimum((cum < scaled[:, None]).sum(axis=1), util.shape[1] - 1).astype(np.int64)

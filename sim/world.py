@@ -26,6 +26,7 @@ from sim.state import (
     StartupStore,
     UserPopulation,
 )
+from sim.streams import Draws
 
 
 class World(Protocol):
@@ -35,6 +36,7 @@ class World(Protocol):
     rng: np.random.Generator
     seed_seq: np.random.SeedSequence
     kernel_key: int
+    draw_key: int
     steps: int
     openness: OpennessRegime
     regulation: RegulationRegime
@@ -56,7 +58,7 @@ class World(Protocol):
     def baseline_capability(self) -> float:
         """Capability of the non-AI baseline technology this quarter (log10 FLOP)."""
 
-    def enter_startups(self, k: int | None) -> int:
+    def enter_startups(self, k: int | None, draws: Draws) -> int:
         """Startups enter: rows, Mesa views, network links; returns how many."""
 
     def drop_startup_views(self, rows: Iterable[int]) -> None:

@@ -248,3 +248,43 @@ def spillover(indptr, indices, weights, level, openness) -> np.ndarray:
                 acc += float(weights[e]) * float(openness[j]) * gap
         out[i] = acc
     return out
+
+
+# --------------------------------------------------------------------------------------
+# Fermi imitation of the safety strategy
+# --------------------------------------------------------------------------------------
+
+
+def han_payoff(matrix: np.ndarray, safe: int, k: int, n: int) -> float:
+    """Average payoff against the other ``n - 1`` labs when ``k`` of all ``n`` are safe."""
+    if safe:
+        return (matrix[0][0] * (k - 1) + matrix[0][1] * (n - k)) / (n - 1)
+    return (matrix[1][0] * k + matrix[1][1] * (n - k - 1)) / (n - 1)
+
+
+def imitate(safe: np.ndarray, matrix: np.ndarray | None, profit: np.ndarray | None,
+            beta: float, mutation: float, events: int, key: int, step: int,
+            stream: int) -> np.ndarray:
+    """Event ``e`` reads the uniforms at ``4e`` (focal), ``4e + 1`` (model, skipping the
+    focal), ``4e + 2`` (mutation) and ``4e + 3`` (acceptance, or the explored strategy)."""
+    out = [int(x) for x in safe]
+    n = len(out)
+    base = stream_base(key, step, stream)
+    for e in range(events):
+        a = min(int(uniform_at(base, 4 * e) * n), n - 1)
+        b = min(int(uniform_at(base, 4 * e + 1) * (n - 1)), n - 2)
+        if b >= a:
+            b += 1
+        u = uniform_at(base, 4 * e + 3)
+        if uniform_at(base, 4 * e + 2) < mutation:
+            out[a] = 1 if u < 0.5 else 0
+            continue
+        if matrix is None:
+            pay_a, pay_b = profit[a], profit[b]
+        else:
+            k = sum(out)
+            pay_a, pay_b = (han_payoff(matrix, out[i], k, n) for i in (a, b))
+        diff = min(700.0, max(-700.0, beta * (pay_b - pay_a)))
+        if u < 1.0 / (1.0 + math.exp(-diff)):
+            out[a] = out[b]
+    return np.array(out, dtype=np.uint8)

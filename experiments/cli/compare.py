@@ -1,10 +1,19 @@
-"""``aieco compare``: the same scenario under several openness regimes, side by side."""
+"""``aieco compare``: the same scenario under several openness regimes, side by side.
+
+Every regime runs with the same seeds (the sweep's replicate seeds), so the model's common
+random numbers pair the runs: each regime is compared with the first (the reference) by
+the mean of its paired differences over seeds, with a 95% t-interval of that mean. Paired
+differences carry far less seed noise than the regimes' separate spreads (ODD 4.9).
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
+
+import numpy as np
+from scipy import stats
 
 DEFAULT_REGIMES = ("closed", "api_only", "staged", "open_weights", "endogenous")
 COLUMNS = (("hhi", "final"), ("cr4", "final"), ("hhi_upstream", "final"),
@@ -20,8 +29,9 @@ def compare_command(args: list[str]) -> None:
 
     from experiments.cli.args import Parser, suggest
     from experiments.cli.config import compose_params, groups, to_yaml
-    from experiments.cli.task import existing_run
+    from experiments.cli.task import existing_run, replicate_dirs
     from sim.io import check_writable, run_into
+    from sim.metrics import summarise
     from sim.params import ConfigError
     from sim.runner import replicate_seeds
 
@@ -44,12 +54,18 @@ def compare_command(args: list[str]) -> None:
     parser.add_argument("--out", default="outputs/compare", metavar="DIR",
                         help="folder for the run folders, one per regime "
                              "(default: %(default)s)")
+    parser.add_argument("--seeds", type=int, default=5, metavar="N",
+                        help="seeds per regime, the same for every regime; differences "
+                             "against the first regime are paired by seed (default: "
+                             "%(default)s)")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace complete results of another configuration in DIR")
     parser.add_argument("overrides", nargs="*", metavar="OVERRIDE",
                         help="a config override applied to every run, as for 'aieco run' "
                              "(group=option or group.key=value; see 'aieco run --help')")
     ns = parser.parse_intermixed_args(args)
+    if ns.seeds < 1:
+        raise ConfigError("--seeds", ns.seeds, "must be an integer >= 1")
     regimes = [r for r in ns.openness.split(",") if r]
     if not regimes:
         raise ConfigError("--openness", ns.openness, "name at least one of: "
@@ -58,41 +74,85 @@ def compare_command(args: list[str]) -> None:
         if r not in groups()["openness"]:
             raise ConfigError("--openness", r, "choose from: " + ", ".join(groups()["openness"])
                               + suggest(r, groups()["openness"]))
-    composed = [compose_params([*ns.overrides, f"openness={r}"]) for r in regimes]
+    composed = [compose_params([*ns.overrides, f"openness={r}", f"run.replicates={ns.seeds}"])
+                for r in regimes]
     out = Path(ns.out)
     check_writable(out, "--out")
     states = {}
     for regime, (params, _) in zip(regimes, composed, strict=True):
         check_writable(out / regime, "--out")
-        states[regime] = existing_run(out / regime, params)
-        if states[regime] == "other" and not ns.overwrite:
+        states[regime] = {existing_run(d, params)
+                          for d in replicate_dirs(out / regime, params.run.replicates)}
+        if "other" in states[regime] and not ns.overwrite:
             raise ConfigError("--out", str(out / regime),
                               "holds complete results of another configuration; choose "
                               "another folder, delete it, or pass --overwrite")
-    finals = {}
+    values: dict[str, dict[str, np.ndarray]] = {}
     for regime, (params, cfg) in zip(regimes, composed, strict=True):
-        folder = out / regime
-        if states[regime] == "same":
-            print(f"{regime}: complete results found in {folder}", file=sys.stderr)
+        dirs = replicate_dirs(out / regime, params.run.replicates)
+        if states[regime] == {"same"}:
+            print(f"{regime}: complete results found in {out / regime}", file=sys.stderr)
         else:
-            print(f"running {regime} ...", file=sys.stderr, flush=True)
-            seed_seq = replicate_seeds(params.replace(run={"replicates": 1}))[0]
-            run_into(folder, params, seed_seq, to_yaml(cfg))
-        m = pd.read_parquet(folder / "metrics.parquet")
-        finals[regime] = {k: (m[k].mean() if how == "mean" else m[k].iloc[-1])
-                          for k, how in COLUMNS} if not m.empty else {}
-    print(table(finals))
-    print(f"results: {out}/<regime>/ (metrics.parquet, agents.parquet, config.yaml, manifest.json)")
+            print(f"running {regime} ({ns.seeds} seeds) ...", file=sys.stderr, flush=True)
+        one = params.replace(run={"replicates": 1})
+        for folder, seed_seq in zip(dirs, replicate_seeds(params), strict=True):
+            if existing_run(folder, params) != "same":
+                run_into(folder, one, seed_seq, to_yaml(cfg))
+        rows = [summarise(pd.read_parquet(d / "metrics.parquet")) for d in dirs]
+        values[regime] = {k: np.array([r.get(f"{k}_{how}", np.nan) for r in rows], dtype=float)
+                          for k, how in COLUMNS}
+    print(table(values))
+    layout = "<regime>/" if ns.seeds == 1 else "<regime>/rep<i>/"
+    print(f"results: {out}/{layout} (metrics.parquet, agents.parquet, config.yaml, "
+          "manifest.json)")
 
 
-def table(finals: dict[str, dict[str, float]]) -> str:
-    """Outcomes as rows, regimes as columns."""
-    names = list(finals)
-    width = max(12, *(len(n) for n in names))
-    lines = ["outcome (final; harm and misuse: run mean)".ljust(44)
-             + "".join(n.rjust(width + 1) for n in names)]
+def paired(values: np.ndarray, reference: np.ndarray) -> tuple[float, float, float]:
+    """Mean paired difference over seeds and its 95% t-interval (NaN bounds for one seed)."""
+    d = values - reference
+    d = d[np.isfinite(d)]
+    if d.size == 0:
+        return (float("nan"),) * 3
+    m = float(d.mean())
+    if d.size < 2:
+        return m, float("nan"), float("nan")
+    half = float(stats.t.ppf(0.975, d.size - 1) * d.std(ddof=1) / np.sqrt(d.size))
+    return m, m - half, m + half
+
+
+def difference_text(values: np.ndarray, reference: np.ndarray) -> str:
+    """A paired difference as text: ``m [lo, hi]``, or what makes an interval meaningless."""
+    d = values - reference
+    if not np.isfinite(d).any():
+        return "undefined"
+    m, lo, hi = paired(values, reference)
+    if not np.isfinite(lo):
+        return f"{m:.4g}"
+    if hi == lo:
+        return f"{m:.4g} in every seed"
+    return f"{m:.4g} [{lo:.4g}, {hi:.4g}]"
+
+
+def table(values: dict[str, dict[str, np.ndarray]]) -> str:
+    """Outcomes as rows: the reference regime's mean, then each regime's paired difference."""
+    names = list(values)
+    ref = names[0]
+    seeds = len(next(iter(values[ref].values())))
+    cell = 34
+    head = (f"outcome (final; harm, misuse: run mean), {seeds} seed{'s' * (seeds > 1)}"
+            .ljust(46) + ref.rjust(13) + "".join(f"{n} - {ref}".rjust(cell) for n in names[1:]))
+    lines = [head]
     for key, how in COLUMNS:
         label = f"{key} ({how})" if how == "mean" else key
-        cells = "".join(f"{finals[n].get(key, float('nan')):{width + 1}.4g}" for n in names)
-        lines.append(label.ljust(44) + cells)
-    return "\n".join(lines)
+        ref_values = values[ref][key]
+        ref_text = (f"{np.nanmean(ref_values):.4g}" if np.isfinite(ref_values).any()
+                    else "undefined")
+        row = label.ljust(46) + ref_text.rjust(13)
+        for n in names[1:]:
+            row += difference_text(values[n][key], ref_values).rjust(cell)
+        lines.append(row)
+    note = ("differences: means over seeds of paired differences (same seed, common random "
+            "numbers), with 95% t-intervals; 'in every seed': the regimes fix it, no "
+            "interval; 'undefined': an empty layer (no startups, no users)" if seeds > 1 else
+            "one seed: differences have no interval (use --seeds N)")
+    return "\n".join([*lines, note])

@@ -14,16 +14,19 @@ from sim.kernels.diffusion import (
     bass_step_probability,
     spillover,
 )
+from sim.kernels.imitation import imitate
 from sim.kernels.market import MarketResult, market_step
-from sim.kernels.rng import uniforms
+from sim.kernels.rng import uniforms, uniforms_at
 
 __all__ = [
     "MarketResult",
     "bass_meanfield_step",
     "bass_network_step",
     "bass_step_probability",
+    "imitate",
     "market_step",
     "raise_capacity",
     "spillover",
     "uniforms",
+    "uniforms_at",
 ]

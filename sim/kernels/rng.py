@@ -78,3 +78,37 @@ def uniforms(key: int, step: int, stream: int, n: int) -> NDArray[np.float64]:
     out = np.empty(n, dtype=np.float64)
     _fill_uniforms(np.uint64(stream_base(np.uint64(key), np.uint64(step), np.uint64(stream))), out)
     return out
+
+
+@njit(cache=True)
+def _fill_uniforms_at(base: np.uint64, ids: NDArray[np.uint64], out: NDArray[np.float64]) -> None:
+    for i in range(ids.shape[0]):
+        out[i] = uniform_at(base, ids[i])
+
+
+def uniforms_at(key: int, step: int, stream: int, ids: NDArray[np.integer]) -> NDArray[np.float64]:
+    """The counter-based uniforms at indices ``ids`` of the stream ``(key, step, stream)``.
+
+    ``uniforms_at(k, t, s, ids)[j] == uniforms(k, t, s, n)[ids[j]]``: a draw depends only on
+    its index, so an entity keyed by a stable identifier gets the same draw whatever else
+    is drawn (common random numbers).
+
+    Parameters
+    ----------
+    key, step, stream : int
+        Non-negative integers below 2**64 naming the stream.
+    ids : numpy.ndarray
+        Non-negative integer indices, any shape.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 of the shape of ``ids``, values in [0, 1).
+    """
+    flat = np.ascontiguousarray(ids, dtype=np.int64).ravel()
+    if flat.size and flat.min() < 0:
+        raise ValueError("ids must be non-negative")
+    out = np.empty(flat.shape[0], dtype=np.float64)
+    _fill_uniforms_at(np.uint64(stream_base(np.uint64(key), np.uint64(step), np.uint64(stream))),
+                      flat.astype(np.uint64), out)
+    return out.reshape(np.shape(ids))

@@ -22,7 +22,9 @@ class PopulationParams(Section):
                      source="scale choice")
     n_niches: int = p(20, 1, 10_000, unit="niches", doc="market niches users belong to",
                       source="assumption")
-    n_labs: int = p(8, 0, 50, unit="labs", doc="frontier labs",
+    n_labs: int = p(8, 0, 200, unit="labs",
+                    doc="frontier labs (up to 200: the race's finite-population verification "
+                        "needs Z = 100)",
                     source="brief: 3 to 20")
     n_startups: int = p(40, 0, 100_000, unit="startups", doc="startups at t=0",
                         source="assumption")
@@ -212,6 +214,12 @@ class RaceParams(Section):
                            source="Han et al. (2020)")
     rounds: float = p(100.0, 1.0, 1e9, doc="W: rounds to win when all are safe (han payoff)",
                       source="Han et al. (2020)")
+    rival_disaster_share: float = p(0.0, 0.0, 1.0,
+                                    doc="share of an unsafe lab's disaster its safe rival "
+                                        "bears in the han payoff: 0 is Han et al.'s baseline, "
+                                        "1 a collective risk",
+                                    source="Han et al. (2020) baseline (0); collective-risk "
+                                           "variants of the race (1)")
     safety_cost_share: float = p(0.1, 0.0, 1.0,
                                  doc="share of investment a safe lab spends on safety (market)",
                                  source="assumption")

@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 from sim.params import OpennessParams
 from sim.regimes.base import register
 from sim.state import LabStore
+from sim.streams import Draws, Stream
 from sim.vocabulary import Level
 
 IntArray = NDArray[np.int64]
@@ -89,11 +90,12 @@ class OpennessRegime:
         return np.full(n_labs, self.params.release_level, dtype=np.int64)
 
     def desired_levels(self, labs: LabStore, liability: NDArray[np.float64],
-                       rng: np.random.Generator) -> IntArray:
+                       draws: Draws) -> IntArray:
         """The level each lab wants this step, before regulation caps it.
 
         ``liability`` is the liability (mu per quarter) each lab expects at each level,
-        shape (labs, 5); ``rng`` is for regimes whose choice is random.
+        shape (labs, 5); ``draws`` are the quarter's draws, for regimes whose choice is
+        random.
         """
         return np.full(labs.n, self.params.release_level, dtype=np.int64)
 
@@ -187,7 +189,7 @@ class Staged(OpennessRegime):
         return np.full(n_labs, min(self.params.release_level, Level.API), dtype=np.int64)
 
     def desired_levels(self, labs: LabStore, liability: NDArray[np.float64],
-                       rng: np.random.Generator) -> IntArray:
+                       draws: Draws) -> IntArray:
         """API until the probation is clean, then ``release_level``."""
         ready = labs.clean_quarters >= self.params.probation
         return np.where(ready, self.params.release_level,
@@ -224,7 +226,7 @@ class Endogenous(OpennessRegime):
     levels = (Level.HOSTED, Level.API, Level.WEIGHTS)  # release_level: the level at t=0
 
     def desired_levels(self, labs: LabStore, liability: NDArray[np.float64],
-                       rng: np.random.Generator) -> IntArray:
+                       draws: Draws) -> IntArray:
         """Draw each lab's level from the release logit."""
         prm = self.params
         n = labs.n
@@ -251,8 +253,8 @@ class Endogenous(OpennessRegime):
         logits = prm.choice_beta * (value - value.max(axis=1, keepdims=True))
         prob = np.exp(logits)
         prob /= prob.sum(axis=1, keepdims=True)
-        u = rng.random(n)
+        u = draws.uniform(Stream.RELEASE_CHOICE, n)
         pick = (prob.cumsum(axis=1) < u[:, None]).sum(axis=1)
         drawn = self.CHOICES[np.minimum(pick, len(self.CHOICES) - 1)]
-        revise = rng.random(n) < prm.revision_prob
+        revise = draws.below(Stream.RELEASE_REVISION, n, prm.revision_prob)
         return np.where(revise, drawn, labs.release_level)

@@ -17,6 +17,7 @@ import numpy as np
 from sim.ledger import Ledger
 from sim.params import LabParams, RegulationParams
 from sim.state import LabStore, StartupStore
+from sim.streams import Draws, Stream
 
 
 @dataclass
@@ -28,7 +29,7 @@ class Acquisitions:
 
 
 def acquire(labs: LabStore, st: StartupStore, lp: LabParams, reg: RegulationParams,
-            ledger: Ledger, rng: np.random.Generator) -> Acquisitions:
+            ledger: Ledger, draws: Draws) -> Acquisitions:
     """Each buying lab buys the largest startup built on it, if it can and may.
 
     A bought startup leaves the market at once (``alive`` False, its users redirected to the
@@ -39,7 +40,7 @@ def acquire(labs: LabStore, st: StartupStore, lp: LabParams, reg: RegulationPara
     if live.size == 0 or labs.n == 0:
         return out
     buyers = np.flatnonzero((labs.cash > lp.acquisition_cash)
-                            & (rng.random(labs.n) < lp.acquisition_prob))
+                            & draws.below(Stream.ACQUISITION, labs.n, lp.acquisition_prob))
     ecosystem = labs.share + np.bincount(st.base[live], weights=st.share[live],
                                          minlength=labs.n)
     for b in buyers:

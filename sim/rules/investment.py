@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 from sim.ledger import Ledger
 from sim.params import LabParams, RaceParams
 from sim.state import COMPUTE_UNIT, LabStore
+from sim.streams import Draws, Stream
 
 MAX_EXPONENT = 250.0  # keeps 10**x finite in very long runs
 MAX_CAPABILITY = 300.0  # log10 FLOP: keeps the compute stock finite
@@ -72,8 +73,7 @@ def grown_stock(base: NDArray[np.float64], algorithmic: NDArray[np.float64],
 
 def invest_and_grow(labs: LabStore, lp: LabParams, race: RaceParams, t: int, *,
                     compliance: NDArray[np.float64], capability_cap: NDArray[np.float64],
-                    spill: NDArray[np.float64], ledger: Ledger,
-                    rng: np.random.Generator) -> None:
+                    spill: NDArray[np.float64], ledger: Ledger, draws: Draws) -> None:
     """One quarter of funding, investment and growth for every lab.
 
     Parameters
@@ -104,7 +104,8 @@ def invest_and_grow(labs: LabStore, lp: LabParams, race: RaceParams, t: int, *,
     labs.capability = new
     labs.cash = labs.cash - invest
     ledger.book("compute_investment", -invest)
-    labs.latent_vulns += rng.poisson(lp.vulns_per_oom * growth)
+    labs.latent_vulns += draws.poisson(Stream.NEW_VULNERABILITIES, labs.n,
+                                       lp.vulns_per_oom * growth)
     new_version = labs.capability - labs.version_capability >= lp.version_step
     labs.version_capability = np.where(new_version, labs.capability, labs.version_capability)
     labs.clean_audits[new_version] = 0

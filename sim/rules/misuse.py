@@ -35,6 +35,7 @@ from numpy.typing import NDArray
 from sim.kernels import bass_network_step
 from sim.params import DiffusionParams, JurisdictionParams, MaliciousParams
 from sim.state import LabStore, MaliciousStore
+from sim.streams import Draws, Stream
 from sim.vocabulary import ATTACK_ACCESS, MONITORED, SERVES_USERS, Level, logit_draw
 
 TECHNIQUE_STREAM = 7  # the technique kernel's counter-based stream
@@ -61,13 +62,14 @@ def safeguards(mp: MaliciousParams, liability: NDArray[np.float64]) -> NDArray[n
 def act(mal: MaliciousStore, labs: LabStore, mp: MaliciousParams, dif: DiffusionParams,
         t: int, *, key: int, baseline: float, liability: NDArray[np.float64],
         detection: NDArray[np.float64], attribution_open: float,
-        reach: Callable[[NDArray[np.int64]], NDArray[np.bool_]],
-        rng: np.random.Generator) -> MisuseOutcome:
+        reach: Callable[[NDArray[np.int64], NDArray[np.int64], Stream], NDArray[np.bool_]],
+        draws: Draws) -> MisuseOutcome:
     """One quarter of technique sharing, target choice, attempts, harm and arrests.
 
     ``detection`` is the state's chance of detecting one attempt from each jurisdiction;
     ``liability`` each lab's liability share; ``reach(j)`` whether each lab's weights reach
-    each jurisdiction in ``j``.
+    jurisdiction ``j``, drawn with the given chooser ids and stream. Actors are keyed by
+    their index.
     """
     out = MisuseOutcome(exposure=np.zeros(labs.n))
     mal.target[:] = -1
@@ -80,7 +82,7 @@ def act(mal: MaliciousStore, labs: LabStore, mp: MaliciousParams, dif: Diffusion
     if labs.n == 0 or active.size == 0:
         return out
     n_jur = detection.shape[0]
-    reached = reach(np.arange(n_jur))  # (J, L)
+    reached = reach(np.arange(n_jur), np.arange(n_jur), Stream.MISUSE_REACH)  # (J, L)
     level = labs.release_level
     monitored = np.where(reached, MONITORED[level][None, :], True)
     uplift = np.maximum(0.0, labs.capability - baseline)[None, :]
@@ -92,14 +94,15 @@ def act(mal: MaliciousStore, labs: LabStore, mp: MaliciousParams, dif: Diffusion
         return out
     jur = mal.jurisdiction[active]
     util = mp.target_beta * value[jur]
-    target = logit_draw(np.where(np.isfinite(util), util, -1e300), rng)
+    target = logit_draw(np.where(np.isfinite(util), util, -1e300),
+                        draws.uniform(Stream.MISUSE_TARGET, active))
     v_t = value[jur, target]
     p_try = mp.attempt_prob / (1.0 + np.exp(-np.clip(mp.target_beta * v_t, -700, 700)))
-    tries = np.isfinite(v_t) & (rng.random(active.size) < p_try)
+    tries = np.isfinite(v_t) & (draws.uniform(Stream.MISUSE_TRY, active) < p_try)
     who, tgt, j = active[tries], target[tries], jur[tries]
     mal.target[who] = tgt
-    success = rng.random(who.size) >= guard[j, tgt]
-    caught = rng.random(who.size) < detect[j, tgt]
+    success = draws.uniform(Stream.MISUSE_SUCCESS, who) >= guard[j, tgt]
+    caught = draws.uniform(Stream.MISUSE_CAUGHT, who) < detect[j, tgt]
     s0 = mp.skill_without_technique
     skill = s0 + (1.0 - s0) * mal.knows_technique[who]
     harm = mp.harm_per_uplift * uplift[0, tgt] * skill * success
@@ -118,13 +121,13 @@ def act(mal: MaliciousStore, labs: LabStore, mp: MaliciousParams, dif: Diffusion
 
 
 def relocate(mal: MaliciousStore, jur: JurisdictionParams, mp: MaliciousParams,
-             detection: NDArray[np.float64], rng: np.random.Generator) -> None:
+             detection: NDArray[np.float64], draws: Draws) -> None:
     """Actors drift toward jurisdictions where detection is least likely."""
     if mal.n == 0 or jur.n == 1:
         return
-    movers = np.flatnonzero(rng.random(mal.n) < mp.relocation_prob)
+    movers = np.flatnonzero(draws.below(Stream.ACTOR_MOVES, mal.n, mp.relocation_prob))
     if movers.size == 0:
         return
     stay = np.arange(jur.n)[None, :] == mal.jurisdiction[movers][:, None]
     util = -mp.sanction * detection[None, :] - jur.relocation_cost * ~stay
-    mal.jurisdiction[movers] = logit_draw(util, rng)
+    mal.jurisdiction[movers] = logit_draw(util, draws.uniform(Stream.ACTOR_DESTINATION, movers))

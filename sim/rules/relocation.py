@@ -14,15 +14,16 @@ from numpy.typing import NDArray
 
 from sim.params import JurisdictionParams, LabParams
 from sim.state import LabStore
+from sim.streams import Draws, Stream
 from sim.vocabulary import logit_draw
 
 
 def relocate_labs(labs: LabStore, jur: JurisdictionParams, lp: LabParams,
-                  effective: NDArray[np.float64], rng: np.random.Generator) -> None:
+                  effective: NDArray[np.float64], draws: Draws) -> None:
     """Movers draw a jurisdiction by logit over access minus stringency minus moving cost."""
     if labs.n == 0 or jur.n == 1:
         return
-    movers = np.flatnonzero(rng.random(labs.n) < lp.relocation_prob)
+    movers = np.flatnonzero(draws.below(Stream.LAB_MOVES, labs.n, lp.relocation_prob))
     if movers.size == 0:
         return
     access = lp.relocation_access * np.asarray(jur.market_share)[None, :]
@@ -30,4 +31,4 @@ def relocate_labs(labs: LabStore, jur: JurisdictionParams, lp: LabParams,
     util = access - aversion * effective[None, :]
     stay = np.arange(jur.n)[None, :] == labs.jurisdiction[movers][:, None]
     util = util - jur.relocation_cost * ~stay
-    labs.jurisdiction[movers] = logit_draw(util, rng)
+    labs.jurisdiction[movers] = logit_draw(util, draws.uniform(Stream.LAB_DESTINATION, movers))

@@ -23,15 +23,17 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from sim import kernels
 from sim.ledger import Ledger
 from sim.params import RaceParams
 from sim.state import LabStore
+from sim.streams import Draws, Stream
 
 
 def disasters(labs: LabStore, race: RaceParams, ledger: Ledger,
-              rng: np.random.Generator) -> tuple[int, float]:
+              draws: Draws) -> tuple[int, float]:
     """Disasters of unsafe labs; returns how many, and their harm."""
-    disaster = ~labs.safe & (rng.random(labs.n) < race.disaster_risk)
+    disaster = ~labs.safe & draws.below(Stream.DISASTER, labs.n, race.disaster_risk)
     labs.capability = labs.capability - race.disaster_setback * disaster
     labs.compute = labs.compute * 10.0 ** (-race.disaster_setback * disaster)
     loss = race.disaster_cash_loss * np.maximum(labs.cash, 0.0) * disaster
@@ -44,13 +46,13 @@ def disasters(labs: LabStore, race: RaceParams, ledger: Ledger,
 
 
 def inspect(labs: LabStore, unsafe: NDArray[np.bool_], inspection: NDArray[np.float64],
-            fine: float, ledger: Ledger, rng: np.random.Generator) -> None:
+            fine: float, ledger: Ledger, draws: Draws) -> None:
     """Inspections: a caught lab is fined ``fine`` of its positive cash and made safe.
 
     ``unsafe`` says which labs raced unsafely this quarter; each is caught with its
     ``inspection`` probability.
     """
-    caught = unsafe & (rng.random(labs.n) < inspection)
+    caught = unsafe & draws.below(Stream.INSPECTION, labs.n, inspection)
     penalty = fine * np.maximum(labs.cash, 0.0) * caught
     labs.cash = labs.cash - penalty
     ledger.book("fines", -penalty)
@@ -58,18 +60,23 @@ def inspect(labs: LabStore, unsafe: NDArray[np.bool_], inspection: NDArray[np.fl
 
 
 def han_matrix(race: RaceParams) -> NDArray[np.float64]:
-    """The 2x2 DSAIR long-run payoff matrix (rows: focal SAFE, UNSAFE).
+    """The 2x2 DSAIR long-run payoff matrix the model uses (rows: focal SAFE, UNSAFE).
 
     ::
 
-        SAFE   vs SAFE:   B/(2W) + b/2 - c        vs UNSAFE: (1 - p_r)(b/(s+1) - c)
+        SAFE   vs SAFE:   B/(2W) + b/2 - c        vs UNSAFE: (1 - rho p_r)(b/(s+1) - c)
         UNSAFE vs SAFE:   (1 - p_r)(s B/W + s b/(s+1))
         UNSAFE vs UNSAFE: (1 - p_r)(s B/(2W) + b/2)
+
+    with ``rho = rival_disaster_share``: at 0 (the default) this is Han et al.'s (2020)
+    baseline, where an unsafe lab's disaster strikes only itself; at 1 its safe rival
+    loses the same share, as in collective-risk variants of the race. Public, so anyone
+    can compare the model's matrix with their own.
     """
     B, W, b, c = race.prize, race.rounds, race.benefit, race.safety_cost
-    s, pr = race.speed_factor, race.disaster_risk
+    s, pr, rho = race.speed_factor, race.disaster_risk, race.rival_disaster_share
     return np.array([
-        [B / (2 * W) + b / 2 - c, (1 - pr) * (b / (s + 1) - c)],
+        [B / (2 * W) + b / 2 - c, (1 - rho * pr) * (b / (s + 1) - c)],
         [(1 - pr) * (s * B / W + s * b / (s + 1)), (1 - pr) * (s * B / (2 * W) + b / 2)],
     ])
 
@@ -87,17 +94,14 @@ def han_payoffs(safe: NDArray[np.bool_], race: RaceParams) -> NDArray[np.float64
     return (m[s_idx, 0] * others_safe + m[s_idx, 1] * others_unsafe) / (z - 1)
 
 
-def imitate(labs: LabStore, race: RaceParams, rng: np.random.Generator) -> None:
-    """``imitation_events`` pairwise-comparison updates of the safety strategy."""
+def imitate(labs: LabStore, race: RaceParams, draws: Draws) -> None:
+    """``imitation_events`` pairwise-comparison updates of the safety strategy (a kernel)."""
     if labs.n < 2:
         return
-    use_han = race.payoff == "han"
-    for _ in range(race.imitation_events):
-        a, b = rng.choice(labs.n, size=2, replace=False)
-        if rng.random() < race.mutation:
-            labs.safe[a] = rng.random() < 0.5
-            continue
-        pay = han_payoffs(labs.safe, race) if use_han else labs.profit
-        diff = race.selection_intensity * (pay[b] - pay[a])
-        if rng.random() < 1.0 / (1.0 + np.exp(-np.clip(diff, -700.0, 700.0))):
-            labs.safe[a] = labs.safe[b]
+    safe = labs.safe.astype(np.uint8)
+    han = race.payoff == "han"
+    kernels.imitate(safe, matrix=han_matrix(race) if han else None,
+                    profit=None if han else labs.profit, beta=race.selection_intensity,
+                    mutation=race.mutation, events=race.imitation_events, key=draws.key,
+                    step=draws.t, stream=int(Stream.IMITATION))
+    labs.safe = safe.astype(bool)

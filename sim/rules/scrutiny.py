@@ -19,10 +19,10 @@ from numpy.typing import NDArray
 
 from sim.params import CivilSocietyParams
 from sim.state import CivilSocietyStore, Kind, LabStore
+from sim.streams import Draws, Stream
 
 
-def choose_targets(cs: CivilSocietyStore, labs: LabStore,
-                   rng: np.random.Generator) -> NDArray[np.int64]:
+def choose_targets(cs: CivilSocietyStore, labs: LabStore, draws: Draws) -> NDArray[np.int64]:
     """Audit targets of auditors and researchers; returns the number on each lab."""
     counts = np.zeros(labs.n, dtype=np.int64)
     cs.target[:] = -1
@@ -31,8 +31,8 @@ def choose_targets(cs: CivilSocietyStore, labs: LabStore,
         return counts
     weight = labs.share + 1.0 / labs.n
     cum = np.cumsum(weight / weight.sum())
-    pick = np.minimum(np.searchsorted(cum, rng.random(auditing.size), side="right"),
-                      labs.n - 1)
+    u = draws.uniform(Stream.AUDIT_TARGET, auditing)
+    pick = np.minimum(np.searchsorted(cum, u, side="right"), labs.n - 1)
     cs.target[auditing] = pick
     return np.bincount(pick, minlength=labs.n).astype(np.int64)
 

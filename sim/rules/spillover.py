@@ -21,6 +21,7 @@ from sim.networks import csr_from_edges
 from sim.params import RegulationParams, StartupParams
 from sim.regimes import BINDING_STRINGENCY
 from sim.state import LabStore, OrgNetwork, StartupStore
+from sim.streams import Draws, Stream
 from sim.vocabulary import SPILL_OPENNESS, BuildMode, Level
 
 
@@ -52,18 +53,20 @@ def org_spillover(labs: LabStore, st: StartupStore, network: OrgNetwork, sp: Sta
 
 
 def weights_reach(labs: LabStore, effective: NDArray[np.float64], reg: RegulationParams,
-                  jurisdiction: NDArray[np.int64], rng: np.random.Generator
-                  ) -> NDArray[np.bool_]:
-    """Whether each lab's weights reach an actor in each given jurisdiction, shape (k, L).
+                  draws: Draws, jurisdiction: NDArray[np.int64], chooser: NDArray[np.int64],
+                  stream: Stream) -> NDArray[np.bool_]:
+    """Whether each lab's weights reach each chooser in the given jurisdictions, (k, L).
 
     Without export controls every released weight reaches everyone. With them, weights of
     a lab in a jurisdiction where they bind reach only its own jurisdiction, and each flow
-    abroad leaks through with probability ``export_leak``.
+    abroad leaks through with probability ``export_leak``, drawn for each (chooser, lab)
+    pair (``chooser`` names the choosers by stable ids) from ``stream``.
     """
     has = (labs.release_level >= Level.WEIGHTS)[None, :]
     if not reg.export_controls:
         return np.broadcast_to(has, (len(jurisdiction), labs.n)).copy()
     strict = (effective[labs.jurisdiction] >= BINDING_STRINGENCY)[None, :]
     same = jurisdiction[:, None] == labs.jurisdiction[None, :]
-    leak = rng.random((len(jurisdiction), labs.n)) < reg.export_leak
+    pairs = chooser[:, None] * labs.n + np.arange(labs.n)[None, :]
+    leak = draws.below(stream, pairs, reg.export_leak)
     return has & (~strict | same | leak)

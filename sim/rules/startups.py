@@ -25,9 +25,11 @@ from sim.ledger import Ledger
 from sim.params import PopulationParams, StartupParams
 from sim.regimes import Licence
 from sim.state import LabStore, StartupStore
-from sim.vocabulary import BUILD_MODE, BuildMode, draw_jurisdictions, logit_draw
+from sim.streams import Draws, Stream
+from sim.vocabulary import BUILD_MODE, BuildMode, logit_draw
 
-Reach = Callable[[NDArray[np.int64]], NDArray[np.bool_]]
+#: whether each lab's weights reach each chooser: (jurisdictions, chooser ids, stream) -> (k, L)
+Reach = Callable[[NDArray[np.int64], NDArray[np.int64], Stream], NDArray[np.bool_]]
 MAX_FEE = 0.99  # fee shares used in log(1 - fee): keeps the score finite
 
 
@@ -36,14 +38,15 @@ def build_options(labs: LabStore, sp: StartupParams, licence: Licence,
                   reach: Reach) -> tuple[NDArray, NDArray, NDArray]:
     """Score of every (entrant, lab, mode) option; -inf where not allowed.
 
-    Returns ``(score_api, score_weights, fee_weights)``, each of shape (entrants, labs).
+    Entrant ``i`` is the ``i``-th entrant of the quarter. Returns ``(score_api,
+    score_weights, fee_weights)``, each of shape (entrants, labs).
     """
     front = labs.capability.max()
     can_api = (BUILD_MODE[labs.release_level] >= BuildMode.API)[None, :]
     can_w = (BUILD_MODE[labs.release_level] >= BuildMode.WEIGHTS)[None, :]
     if licence.restricted_niches:
         can_w = can_w & (niche % licence.restricted_niches != 0)[:, None]
-    can_w = can_w & reach(jurisdiction)
+    can_w = can_w & reach(jurisdiction, np.arange(jurisdiction.shape[0]), Stream.ENTRANT_REACH)
     rel = (labs.capability - front)[None, :]
     keep_api = np.log1p(-min(sp.api_fee_share, MAX_FEE))  # as in the price: fees below 99%
     score_api = np.where(can_api, rel + sp.api_bonus + keep_api, -np.inf)
@@ -57,19 +60,25 @@ def build_options(labs: LabStore, sp: StartupParams, licence: Licence,
 def enter(st: StartupStore, labs: LabStore, sp: StartupParams, pop: PopulationParams,
           licence: Licence, t: int, *, k: int | None, reach: Reach,
           market_share: tuple[float, ...], compute_per_mu: float, ledger: Ledger,
-          rng: np.random.Generator) -> NDArray[np.int64]:
-    """Create this quarter's entrants (``k`` of them, or a Poisson number); return their rows."""
+          draws: Draws) -> NDArray[np.int64]:
+    """Create this quarter's entrants (``k`` of them, or a Poisson number); return their rows.
+
+    Entrants are keyed by their place in the quarter's entry (0, 1, ...): the ``i``-th
+    entrant draws its jurisdiction, niche and base model from its own uniforms.
+    """
     none = np.zeros(0, dtype=np.int64)
     if labs.n == 0:
         return none
     if k is None:
-        w = float(reach(np.arange(len(market_share))).any())  # export controls included
-        k = int(rng.poisson(sp.entry_rate * (1.0 + sp.open_entry_boost * w)))
+        n_jur = len(market_share)
+        w = float(reach(np.arange(n_jur), np.arange(n_jur), Stream.ENTRY_REACH).any())
+        mean = sp.entry_rate * (1.0 + sp.open_entry_boost * w)
+        k = int(draws.poisson(Stream.ENTRY_COUNT, 1, mean)[0])
     k = min(k, pop.max_startups - st.n_alive)
     if k <= 0:
         return none
-    jur = draw_jurisdictions(market_share, rng, k)
-    niche = rng.integers(0, pop.n_niches, size=k).astype(np.int64)
+    jur = draws.choice(Stream.ENTRANT_JURISDICTION, k, market_share)
+    niche = draws.integers(Stream.ENTRANT_NICHE, k, pop.n_niches)
     s_api, s_w, fee_w = build_options(labs, sp, licence, jur, niche, reach)
     score = np.concatenate([s_api, s_w], axis=1)
     util = np.full(score.shape, -np.inf)  # options not allowed stay -inf, even if beta is 0
@@ -77,8 +86,10 @@ def enter(st: StartupStore, labs: LabStore, sp: StartupParams, pop: PopulationPa
     ok = np.isfinite(util).any(axis=1)
     if not ok.any():
         return none
+    entrant = np.flatnonzero(ok)
     jur, niche, util, fee_w = jur[ok], niche[ok], util[ok], fee_w[ok]
-    pick = logit_draw(np.where(np.isfinite(util), util, -1e300), rng)
+    pick = logit_draw(np.where(np.isfinite(util), util, -1e300),
+                      draws.uniform(Stream.ENTRANT_BASE, entrant))
     mode = np.where(pick >= labs.n, BuildMode.WEIGHTS, BuildMode.API)
     weights = mode == BuildMode.WEIGHTS
     base = pick % labs.n

@@ -9,7 +9,9 @@ one whose weights export controls withheld). It is found with probability
 ``1 - exp(-(h_D + h_A))``, by an attacker first with probability ``h_A / (h_D + h_A)``;
 attacker finds are exploited. Found vulnerabilities become known and are patched with
 probability ``patch_prob`` times the patch reach of the level each quarter; while known and
-unpatched, attackers exploit them with hazard ``nday_factor * h_A``.
+unpatched, attackers exploit them with hazard ``nday_factor * h_A``, again in every quarter
+they stay unpatched. A vulnerability counts as exploited once (``vulnerabilities_exploited``);
+every exploitation, repeats included, is an incident that does harm (``exploit_events``).
 
 Symmetry (Anderson 2002): scaling ``r_D`` and ``r_A`` by the same factor leaves the
 probability that a vulnerability is exploited, ``h_A / (h_D + h_A)``, unchanged when
@@ -31,6 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.state import LabStore
+from sim.streams import Draws, Stream
 from sim.vocabulary import AUDIT_ACCESS, PATCH_REACH, Level
 
 
@@ -39,7 +42,8 @@ class RaceOutcome:
     """What the vulnerability race produced this quarter, per lab."""
 
     found_by_defenders: NDArray[np.int64]
-    exploited: NDArray[np.int64]
+    exploited: NDArray[np.int64]  # distinct vulnerabilities exploited for the first time
+    exploit_events: NDArray[np.int64]  # exploitations, repeats of known ones included
     patched: NDArray[np.int64]
     harm: float = 0.0
 
@@ -48,35 +52,48 @@ def vulnerability_race(labs: LabStore, *, auditors: NDArray[np.int64],
                        exposure: NDArray[np.float64], defender_rate: float,
                        attacker_rate: float, patch_prob: float, nday_factor: float,
                        exploit_harm: float, attribution_open: float,
-                       rng: np.random.Generator) -> RaceOutcome:
+                       draws: Draws) -> RaceOutcome:
     """Discovery, exploitation, disclosure and patching for every lab.
 
     ``auditors`` counts auditors per lab; ``exposure`` sums the attack access of the
-    attackers on each lab.
+    attackers on each lab. A vulnerability counts as exploited once, the first time it is
+    exploited; every exploitation (repeats of known, unpatched ones included) is an
+    incident and does ``exploit_harm``.
     """
-    level = labs.release_level
+    n, level = labs.n, labs.release_level
     h_d = defender_rate * AUDIT_ACCESS[level] * auditors
     h_a = attacker_rate * exposure
-    nday = rng.binomial(labs.known_vulns, -np.expm1(-nday_factor * h_a))
-    found = rng.binomial(labs.latent_vulns, -np.expm1(-(h_d + h_a)))
+    p_nday = -np.expm1(-nday_factor * h_a)
+    fresh = labs.known_vulns - labs.exploited_known
+    nday_new = draws.binomial(Stream.NDAY_EXPLOITS, n, fresh, p_nday)
+    nday_repeat = draws.binomial(Stream.NDAY_REPEATS, n, labs.exploited_known, p_nday)
+    found = draws.binomial(Stream.VULNERABILITIES_FOUND, n, labs.latent_vulns,
+                           -np.expm1(-(h_d + h_a)))
     total = h_d + h_a
     share_a = np.divide(h_a, total, out=np.zeros_like(total), where=total > 0)
-    by_attackers = rng.binomial(found, share_a)
+    by_attackers = draws.binomial(Stream.FOUND_BY_ATTACKERS, n, found, share_a)
     labs.latent_vulns -= found
     labs.known_vulns += found
-    patched = rng.binomial(labs.known_vulns, patch_prob * PATCH_REACH[level])
-    labs.known_vulns -= patched
-    by_defenders = found - by_attackers
+    labs.exploited_known += by_attackers + nday_new
+    patch_p = patch_prob * PATCH_REACH[level]
+    patched_fresh = draws.binomial(Stream.PATCHES, n, labs.known_vulns - labs.exploited_known,
+                                   patch_p)
+    patched_exploited = draws.binomial(Stream.PATCHES_OF_EXPLOITED, n, labs.exploited_known,
+                                       patch_p)
+    labs.known_vulns -= patched_fresh + patched_exploited
+    labs.exploited_known -= patched_exploited
     # an audit is clean when nothing it could see is left unpatched at the quarter's end
     audited = auditors > 0
     clean = audited & (labs.known_vulns == 0)
     labs.clean_audits = np.where(clean, labs.clean_audits + 1,
                                  np.where(audited, 0, labs.clean_audits))
-    exploited = by_attackers + nday
-    labs.incidents += exploited
-    harm = exploit_harm * exploited
+    exploited = by_attackers + nday_new
+    events = exploited + nday_repeat
+    labs.incidents += events
+    harm = exploit_harm * events
     traced = np.where(level >= Level.WEIGHTS, attribution_open, 1.0)
     labs.harm_traced += harm * traced
     labs.harm_caused += harm
-    return RaceOutcome(found_by_defenders=by_defenders, exploited=exploited, patched=patched,
+    return RaceOutcome(found_by_defenders=found - by_attackers, exploited=exploited,
+                       exploit_events=events, patched=patched_fresh + patched_exploited,
                        harm=float(harm.sum()))

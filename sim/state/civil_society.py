@@ -12,6 +12,7 @@ from enum import IntEnum
 import numpy as np
 
 from sim.params import Params
+from sim.streams import Draws, Stream
 
 
 class Kind(IntEnum):
@@ -25,13 +26,13 @@ class Kind(IntEnum):
 class CivilSocietyStore:
     """Arrays of the civil-society organisations."""
 
-    def __init__(self, params: Params, rng: np.random.Generator) -> None:
+    def __init__(self, params: Params, draws: Draws) -> None:
         cs = params.civil_society
         n = params.population.n_civil_society
         self.n = n
         shares = (cs.auditor_share, cs.watchdog_share, 1.0 - cs.auditor_share - cs.watchdog_share)
-        self.kind = rng.choice(3, size=n, p=shares).astype(np.int64)
-        self.niche = rng.integers(0, params.population.n_niches, size=n).astype(np.int64)
+        self.kind = draws.choice(Stream.CIVIL_SOCIETY_KIND, n, shares)
+        self.niche = draws.integers(Stream.CIVIL_SOCIETY_NICHE, n, params.population.n_niches)
         self.target = np.full(n, -1, dtype=np.int64)
         self.trust = cs.initial_trust
         self.transparency_score = 0.0

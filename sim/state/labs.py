@@ -11,7 +11,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.params import Params
-from sim.vocabulary import Level, draw_jurisdictions
+from sim.streams import Draws, Stream
+from sim.vocabulary import Level
 
 COMPUTE_UNIT = 24.0  # compute stocks are in units of 10^24 FLOP
 
@@ -23,13 +24,13 @@ class LabStore:
     ----------
     params : Params
         The scenario (sizes, initial frontier, spread, cash, prices, safe share).
-    rng : numpy.random.Generator
-        Draws each lab's jurisdiction, then which labs start safe.
+    draws : Draws
+        The construction draws: each lab's jurisdiction, and which labs start safe.
     levels : numpy.ndarray
         Release level of each lab at t = 0 (from the openness regime).
     """
 
-    def __init__(self, params: Params, rng: np.random.Generator, levels: NDArray[np.int64]) -> None:
+    def __init__(self, params: Params, draws: Draws, levels: NDArray[np.int64]) -> None:
         lab, race = params.labs, params.race
         n = params.population.n_labs
         self.n = n
@@ -40,10 +41,11 @@ class LabStore:
         # budgets scale with compute: a lab's cash at t=0 is its share of the compute
         self.cash = lab.initial_cash * n * self.compute / max(self.compute.sum(), 1e-300)
         self.price = np.full(n, params.market.marginal_cost + 1.0 / params.market.alpha_mean)
-        self.jurisdiction = draw_jurisdictions(params.jurisdictions.market_share, rng, n)
+        self.jurisdiction = draws.choice(Stream.LAB_JURISDICTION, n,
+                                         params.jurisdictions.market_share)
         self.release_level = levels.astype(np.int64)
         k = round(race.initial_safe_share * n)  # exact count: verification needs 1/Z
-        self.safe = rng.permutation(n) < k
+        self.safe = draws.lowest(Stream.LAB_SAFE, n, k)
         self.transparency = np.full(n, lab.transparency_base)
         self.revenue: NDArray[np.floating] = np.zeros(n)
         self.profit = np.zeros(n)
@@ -53,7 +55,8 @@ class LabStore:
         self.clean_quarters = np.zeros(n, dtype=np.int64)
         self.clean_audits = np.zeros(n, dtype=np.int64)
         self.latent_vulns = np.zeros(n, dtype=np.int64)
-        self.known_vulns = np.zeros(n, dtype=np.int64)
+        self.known_vulns = np.zeros(n, dtype=np.int64)  # known and unpatched
+        self.exploited_known = np.zeros(n, dtype=np.int64)  # of those, exploited already
         self.incidents = np.zeros(n, dtype=np.int64)
         self.harm_traced = np.zeros(n)  # harm attributed to the lab this quarter (liability)
         self.harm_caused = np.zeros(n)  # harm done with the lab's model this quarter

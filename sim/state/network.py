@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.streams import Draws, Stream
+
 
 class OrgNetwork:
     """Directed edge lists of the organisation network (both directions of each link)."""
@@ -29,18 +31,20 @@ class OrgNetwork:
         self.dst = np.concatenate([self.dst, b, a]).astype(np.int64)
 
     def link_entrants(self, rows: NDArray[np.int64], base: NDArray[np.int64], degree: int,
-                      n_startup_rows: int, rng: np.random.Generator) -> None:
+                      n_startup_rows: int, draws: Draws) -> None:
         """Link new startups (rows) to their base labs and to ``degree`` random organisations.
 
         ``n_startup_rows`` is the number of startup rows after the entrants were added; the
-        random partners are drawn among all labs and those rows.
+        random partners are drawn among all labs and those rows, keyed by the entrant's
+        place among the quarter's entrants and the link's slot.
         """
         nodes = self.n_labs + rows
         src, dst = [nodes], [base]
         if degree > 0:
             pool = self.n_labs + n_startup_rows
             src.append(np.repeat(nodes, degree))
-            dst.append(rng.integers(0, pool, size=rows.size * degree))
+            slots = np.arange(rows.size * degree, dtype=np.int64)
+            dst.append(draws.integers(Stream.ENTRANT_LINKS, slots, pool))
         s, d = np.concatenate(src), np.concatenate(dst)
         keep = s != d
         self.add(s[keep], d[keep])

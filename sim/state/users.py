@@ -18,29 +18,37 @@ from numpy.typing import NDArray
 from sim import kernels
 from sim.networks import complete_graph, random_graph
 from sim.params import Params
-from sim.vocabulary import draw_jurisdictions
+from sim.streams import Stream, population_rng
 
 
 class UserPopulation:
     """Arrays of the end-user population and its contact network."""
 
-    def __init__(self, params: Params, rng: np.random.Generator) -> None:
+    def __init__(self, params: Params, key: int) -> None:
         pop, mkt, dif = params.population, params.market, params.diffusion
         n = pop.n_users
         self.n = n
-        self.niche = rng.integers(0, pop.n_niches, size=n).astype(np.int32)
-        self.jurisdiction = draw_jurisdictions(params.jurisdictions.market_share, rng,
-                                               n).astype(np.int32)
-        self.adopted = (rng.random(n) < mkt.initial_adoption).astype(np.uint8)
+
+        def rng(stream: Stream) -> np.random.Generator:
+            return population_rng(key, stream)  # one stream per attribute, in user order
+
+        self.niche = rng(Stream.USER_NICHE).integers(0, pop.n_niches, size=n).astype(np.int32)
+        shares = np.asarray(params.jurisdictions.market_share, dtype=float)
+        self.jurisdiction = rng(Stream.USER_JURISDICTION).choice(
+            len(shares), size=n, p=shares / shares.sum()).astype(np.int32)
+        self.adopted = (rng(Stream.USER_ADOPTED).random(n) < mkt.initial_adoption).astype(np.uint8)
         self.alpha = mkt.alpha_mean * np.exp(
-            mkt.alpha_sd * rng.standard_normal(n) - 0.5 * mkt.alpha_sd**2)
-        taste = mkt.beta_quality + mkt.beta_quality_sd * rng.standard_normal(n)
+            mkt.alpha_sd * rng(Stream.USER_ALPHA).standard_normal(n) - 0.5 * mkt.alpha_sd**2)
+        taste = (mkt.beta_quality
+                 + mkt.beta_quality_sd * rng(Stream.USER_BETA_QUALITY).standard_normal(n))
         self.beta_q = np.maximum(0.0, taste)
-        self.beta_o = mkt.openness_pref_mean + mkt.openness_pref_sd * rng.standard_normal(n)
-        self.switch_cost = rng.exponential(1.0, size=n) * mkt.switch_cost_mean
+        self.beta_o = (mkt.openness_pref_mean
+                       + mkt.openness_pref_sd * rng(Stream.USER_BETA_OPENNESS).standard_normal(n))
+        self.switch_cost = (rng(Stream.USER_SWITCH_COST).exponential(1.0, size=n)
+                            * mkt.switch_cost_mean)
         k = mkt.capacity_mean
         if 0.0 < k < 1.0:
-            self.capacity = rng.beta(4.0 * k, 4.0 * (1.0 - k), size=n)
+            self.capacity = rng(Stream.USER_CAPACITY).beta(4.0 * k, 4.0 * (1.0 - k), size=n)
         else:
             self.capacity = np.full(n, k)
         self.choice = np.full(n, -1, dtype=np.int32)
@@ -50,7 +58,8 @@ class UserPopulation:
             if dif.topology == "complete":
                 self.indptr, self.indices = complete_graph(n)
             else:
-                self.indptr, self.indices = random_graph(n, dif.user_degree, rng)
+                self.indptr, self.indices = random_graph(n, dif.user_degree,
+                                                         rng(Stream.USER_NETWORK))
 
     def kernel_arrays(self) -> dict[str, NDArray]:
         """The per-user arrays the market kernel reads and writes."""

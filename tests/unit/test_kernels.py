@@ -859,3 +859,43 @@ def test_grown_stock_caps_without_overflow_and_keeps_ordinary_values_exact():
     assert got[1] == 0.0
     assert got[2] == 10.0 ** 276.0 and got[5] == 10.0 ** 276.0  # capped
     assert got[3] == pytest.approx(1e100, rel=1e-12)  # 1e-300 * 1e400 in logs
+
+
+# -- imitation -------------------------------------------------------------------------
+@pytest.mark.parametrize("case", range(8))
+def test_imitation_kernel_matches_the_reference(case):
+    import naive
+
+    from sim.kernels import imitate
+    from sim.params import RaceParams
+    from sim.rules.safety import han_matrix
+
+    rng = np.random.default_rng(case)
+    n = int(rng.integers(2, 12))
+    safe = (rng.random(n) < 0.5).astype(np.uint8)
+    use_matrix = case % 2 == 0
+    matrix = han_matrix(RaceParams(speed_factor=1.0 + 3 * rng.random(),
+                                   disaster_risk=rng.random())) if use_matrix else None
+    profit = None if use_matrix else rng.normal(0, 2, n)
+    beta, mutation = float(rng.choice([0.0, 0.05, 1.0, 50.0])), float(rng.choice([0.0, 0.1, 1.0]))
+    expected = naive.imitate(safe, matrix, profit, beta, mutation, 300, 11, case, 507)
+    got = safe.copy()
+    imitate(got, matrix=matrix, profit=profit, beta=beta, mutation=mutation, events=300,
+            key=11, step=case, stream=507)
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_imitation_kernel_edge_cases():
+    from sim.kernels import imitate
+
+    one = np.array([1], dtype=np.uint8)
+    imitate(one, matrix=None, profit=np.zeros(1), beta=1.0, mutation=1.0, events=100,
+            key=1, step=1, stream=1)
+    assert one.tolist() == [1]  # a lone lab has nobody to imitate
+    same = np.ones(5, dtype=np.uint8)
+    imitate(same, matrix=None, profit=np.arange(5.0), beta=100.0, mutation=0.0, events=500,
+            key=1, step=1, stream=1)
+    assert same.tolist() == [1] * 5  # without mutation a uniform population stays
+    with pytest.raises(TypeError):
+        imitate(same.astype(bool), matrix=None, profit=np.zeros(5), beta=1.0, mutation=0.0,
+                events=1, key=1, step=1, stream=1)

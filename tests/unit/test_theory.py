@@ -20,7 +20,9 @@ from sim import theory
 from sim.params import RaceParams
 from sim.rules.safety import han_matrix, han_payoffs
 
-HAN = RaceParams(payoff="han")
+# the collective-risk variant (rival_disaster_share = 1), whose properties these tests
+# were derived for; test_race.py checks the paper's baseline matrix (share 0)
+HAN = RaceParams(payoff="han", rival_disaster_share=1.0)
 SPEEDS = [1.2, 1.5, 2.0, 3.0, 5.0]
 
 

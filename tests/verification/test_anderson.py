@@ -3,8 +3,8 @@
 Claim (Anderson 2002, "Security in open versus closed systems: the dance of Boltzmann,
 Coase and Moore"): scaling the auditors' and the attackers' discovery rates by the same
 factor leaves the expected number of exploited vulnerabilities unchanged; only asymmetries
-move it. In the model (``sim/rules/vulnerabilities.py``, ODD 7.10) a vulnerability found in a quarter is
-exploited with probability ``h_A / (h_D + h_A)``, free of a common factor. The expected
+move it. In the model (``sim/rules/vulnerabilities.py``, ODD 7.10) a vulnerability found in
+a quarter is exploited with probability ``h_A / (h_D + h_A)``, free of a common factor. The expected
 *count* is invariant when that share is the same in every quarter, nothing found stays
 unpatched, the stream of new vulnerabilities does not depend on the rates, and (nearly)
 every vulnerability is found by the horizon. ``configs/experiment/verify_anderson.yaml``

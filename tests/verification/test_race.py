@@ -127,7 +127,7 @@ def test_boundaries_lie_where_the_paper_puts_them():
     terms in b and c that the approximation drops favour UNSAFE), and the welfare boundary
     is within 0.011 of 1 - 1/s: above it for s < 2, on it at s = 2 and below it for s > 2,
     by exactly (s c - (s - 1) b/2) / (s (s B/(2W) + b/2))."""
-    race = params().race
+    race = dataclasses.replace(params().race, rival_disaster_share=1.0)  # derived for it
     big_b, w, b, c = race.prize, race.rounds, race.benefit, race.safety_cost
     for s in SPEEDS:
         r = dataclasses.replace(race, speed_factor=s)
