@@ -27,6 +27,7 @@ CSS = """
 .aieco-banner a { font-weight: 600; }
 .aieco-charts { display: flex; flex-wrap: wrap; gap: 10px 14px; align-items: flex-start; }
 .aieco-charts svg { background: #fff; }
+.aieco-live > div { margin-bottom: 8px; }
 .aieco-status { font-size: 14px; color: #333; }
 .aieco-status b { color: #111; }
 .aieco-cmd { display: flex; gap: 8px; align-items: center; background: #f4f6f8;

@@ -157,6 +157,8 @@ def Settings() -> None:
 def Results() -> None:
     """Summary sentences, paired-difference charts and the detail of one outcome."""
     comp = result.value
+    if comp is None and compare_task.pending:
+        return
     if comp is None:
         solara.HTML(tag="div", classes=["aieco-note"], unsafe_innerHTML=(
             "Pick two scenarios and press <b>Run comparison</b>. Both run on the same seeds, "

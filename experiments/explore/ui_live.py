@@ -27,7 +27,6 @@ from experiments.explore.controls import (
 )
 from experiments.explore.live import Frame, LiveRun, save_run
 from experiments.explore.ui_common import ErrorLine, guarded, one_line, out_dir
-from experiments.explore.views import command_html
 
 #: the fastest frame rate of a running model (the page is redrawn at most this often)
 MIN_FRAME_S = 0.1
@@ -71,7 +70,17 @@ def edit(new: Scenario) -> None:
         if not running.value:
             show(old, old.frame())
     if old is None or (old.t == 0 and not running.value):
-        apply()
+        if not invalid(new):
+            apply()
+
+
+def invalid(sc: Scenario) -> str:
+    """Why the model cannot be built from ``sc`` (one line), or ``""``."""
+    try:
+        sc.params()
+    except Exception as exc:
+        return one_line(exc)
+    return ""
 
 
 def set_field(key: str, value: Any) -> None:
@@ -209,6 +218,7 @@ def ScenarioPanel() -> None:
     run = live.value
     applied = run.scenario if run is not None else None
     pending = [d for d in sc.differences(applied) if d != "run.steps"] if applied else []
+    problem = solara.use_memo(lambda: invalid(sc), [sc])
     with solara.Column(gap="6px", style={"min-width": "330px", "max-width": "420px"}):
         solara.HTML(tag="div", classes=["aieco-h"], unsafe_innerHTML="Scenario")
         for g in picker_groups():
@@ -223,7 +233,11 @@ def ScenarioPanel() -> None:
                                  error=field_errors.value.get(key) or False,
                                  message=c.when, classes=[f"field-{key.replace('.', '-')}"])
         Buttons()
-        if pending:
+        if problem:
+            solara.Error(f"These settings cannot run: {problem}. The model keeps the last "
+                         "settings that could; fix the value, or undo it.", dense=True,
+                         classes=["aieco-invalid"])
+        elif pending:
             solara.Warning(f"{len(pending)} change{'s' if len(pending) > 1 else ''} not yet "
                            f"applied ({', '.join(pending[:4])}{', ...' if len(pending) > 4 else ''}"
                            "): press Reset to rebuild the model with them.", dense=True,
@@ -284,12 +298,10 @@ def LiveViews() -> None:
         solara.Info("Building the model ...")
         return
     t = {"step_ms": f.step_ms, "render_ms": run.render_ms}
-    solara.HTML(tag="div", classes=["aieco-status"], unsafe_innerHTML=views.status_html(
-        f, running.value, t), attributes=views.status_attributes(f, running.value, t))
-    solara.HTML(tag="div", unsafe_innerHTML=command_html(
-        dataclasses.replace(f.scenario, steps=run.stop_at).command()))
-    solara.HTML(tag="div", classes=["aieco-charts"], unsafe_innerHTML=views.charts_html(f))
-    solara.HTML(tag="div", classes=["aieco-charts"], unsafe_innerHTML=views.agents_html(f))
+    command = dataclasses.replace(f.scenario, steps=run.stop_at).command()
+    # one widget: a frame is one message to the browser and one update of the page
+    solara.HTML(tag="div", classes=["aieco-live"],
+                unsafe_innerHTML=views.live_html(f, running.value, t, command))
 
 
 @solara.component

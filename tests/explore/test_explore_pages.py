@@ -6,6 +6,7 @@ module-level reactives are then plain globals, reset before each test.
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -115,7 +116,11 @@ def test_controls_are_generated_for_every_parameter():
 
 
 def status(rc) -> dict:
-    return html_widget(rc, "live-status").attributes
+    """The data attributes of the live page's status line."""
+    text = all_html(rc)
+    tag = re.search(r"<div class='aieco-status' ([^>]*)>", text)
+    assert tag, "no status line"
+    return dict(re.findall(r"(data-[\w-]+)='([^']*)'", tag[1]))
 
 
 def test_a_live_run_through_the_widgets_equals_sim_run():
