@@ -139,13 +139,13 @@ def serve(host: str, port: int) -> None:
     server = uvicorn.Server(uvicorn.Config("solara.server.starlette:app", host=host,
                                            port=port, log_level="warning", access_log=False,
                                            loop="asyncio"))
-    shown = f"[{host}]" if ":" in host else host
+    address = address_of(host, port)
 
     def announce() -> None:
         while not server.started and not server.should_exit:
             time.sleep(0.02)
         if server.started:
-            print(f"aieco explore: open http://{shown}:{port}/ in a browser (ready after "
+            print(f"aieco explore: open {address} in a browser (ready after "
                   f"{time.perf_counter() - start:.1f} s; Ctrl-C stops it)", flush=True)
             warm()
 
@@ -154,6 +154,14 @@ def serve(host: str, port: int) -> None:
         server.run()
     except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C after shutting down cleanly
         pass
+
+
+def address_of(host: str, port: int) -> str:
+    """The address to open: this machine's for a wildcard host, which no browser opens."""
+    if host in ("0.0.0.0", "::", ""):
+        return (f"http://127.0.0.1:{port}/ here, or http://{socket.gethostname()}:{port}/ "
+                "from another machine,")
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
 
 
 def warm() -> None:

@@ -100,6 +100,39 @@ def quantiles(values: list[float]) -> str:
     return f"{statistics.median(v):.0f} ms ({p(0.1):.0f} to {p(0.9):.0f})"
 
 
+def step_clicks(page: Any, steps: int) -> dict[str, list[float]]:
+    """Click Step ``steps`` times; per click: browser time to update and to paint, model
+    time, and the server's render time (reported with the next frame)."""
+    status = page.get_by_test_id("live-status")
+    out: dict[str, list[float]] = {"update": [], "painted": [], "model": [], "render": []}
+    for t in range(1, steps + 1):
+        updated, drawn = page.evaluate(STEP_JS, t)
+        out["update"].append(updated)
+        out["painted"].append(drawn)
+        out["model"].append(float(status.get_attribute("data-step-ms") or "nan"))
+        page.wait_for_timeout(120)
+        out["render"].append(float(status.get_attribute("data-render-ms") or "nan"))
+    out["render"] = out["render"][1:]  # the first reading is the frame before the clicks
+    return out
+
+
+def run_for(page: Any, seconds: float) -> tuple[float, float]:
+    """Press Run for ``seconds``; quarters a second, and status updates a second."""
+    status = page.get_by_test_id("live-status")
+    q0, t0 = int(status.get_attribute("data-t") or 0), time.perf_counter()
+    frames = page.evaluate("""(secs) => new Promise(resolve => {
+        let n = 0; const obs = new MutationObserver(() => n++);
+        const el = document.querySelector('[data-testid=live-status]');
+        obs.observe(el.parentNode.parentNode, {subtree: true, attributes: true,
+                                               childList: true});
+        document.querySelector('.btn-run').click();
+        setTimeout(() => { obs.disconnect(); resolve(n); }, secs * 1000); })""", seconds)
+    page.locator(".btn-pause").click()
+    page.wait_for_timeout(500)
+    elapsed = time.perf_counter() - t0
+    return (int(status.get_attribute("data-t") or q0) - q0) / elapsed, frames / seconds
+
+
 def measure(steps: int, population: str, run_seconds: float) -> dict[str, Any]:
     """One measurement: start-up, ``steps`` Step clicks, then ``run_seconds`` of Run."""
     import tempfile
@@ -118,31 +151,12 @@ def measure(steps: int, population: str, run_seconds: float) -> dict[str, Any]:
             usable = time.perf_counter() - start
             if population != "default":
                 pick(page, "population", population)
-            status = page.get_by_test_id("live-status")
             field = page.locator(".field-run-steps input")
             field.fill(str(steps + 400))
             field.press("Enter")
             page.wait_for_timeout(400)
-            clicks, painted, model, server = [], [], [], []
-            for t in range(1, steps + 1):
-                updated, drawn = page.evaluate(STEP_JS, t)
-                clicks.append(updated)
-                painted.append(drawn)
-                model.append(float(status.get_attribute("data-step-ms") or "nan"))
-                page.wait_for_timeout(120)
-                server.append(float(status.get_attribute("data-render-ms") or "nan"))
-            t0, q0 = time.perf_counter(), steps
-            frames = page.evaluate("""(secs) => new Promise(resolve => {
-                let n = 0; const obs = new MutationObserver(() => n++);
-                const el = document.querySelector('[data-testid=live-status]');
-                obs.observe(el.parentNode, {subtree: true, attributes: true});
-                document.querySelector('.btn-run').click();
-                setTimeout(() => { obs.disconnect(); resolve(n); }, secs * 1000); })""",
-                                   run_seconds)
-            page.locator(".btn-pause").click()
-            page.wait_for_timeout(500)
-            ran = int(status.get_attribute("data-t") or q0) - q0
-            elapsed = time.perf_counter() - t0
+            clicks = step_clicks(page, steps)
+            per_s, frames_per_s = run_for(page, run_seconds)
             browser.close()
     finally:
         proc.send_signal(signal.SIGINT)
@@ -151,11 +165,10 @@ def measure(steps: int, population: str, run_seconds: float) -> dict[str, Any]:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
     return {"population": population, "steps": steps, "to_address_s": to_address,
-            "first_page_usable_s": usable, "click_to_update_ms": clicks,
-            "click_to_painted_ms": painted, "model_step_ms": model,
-            "server_render_ms": server[:-1] if len(server) > 1 else server,
-            "run_quarters_per_s": ran / elapsed, "run_frames": frames,
-            "run_seconds": run_seconds, "load_before": load_before,
+            "first_page_usable_s": usable, "click_to_update_ms": clicks["update"],
+            "click_to_painted_ms": clicks["painted"], "model_step_ms": clicks["model"],
+            "server_render_ms": clicks["render"], "run_quarters_per_s": per_s,
+            "run_updates_per_s": frames_per_s, "load_before": load_before,
             "load_after": os.getloadavg()}
 
 
@@ -171,7 +184,7 @@ def report(r: dict[str, Any]) -> str:
         f"    model step:           {quantiles(r['model_step_ms'])}",
         f"    server render:        {quantiles(r['server_render_ms'])}",
         f"  Run: {r['run_quarters_per_s']:.1f} quarters/s, "
-        f"{r['run_frames'] / r['run_seconds']:.1f} status updates/s",
+        f"{r['run_updates_per_s']:.1f} page updates/s",
     ]
     return "\n".join(lines)
 

@@ -15,6 +15,7 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -134,6 +135,53 @@ def _legend(series: list[Series], width: float, y0: float) -> tuple[list[str], f
     return parts, (y - y0) + 15
 
 
+@dataclass
+class Frame2D:
+    """The plot area of a chart and its data ranges; maps values to pixels."""
+
+    left: float
+    top: float
+    width: float
+    height: float
+    x0: float
+    x1: float
+    y0: float
+    y1: float
+
+    def sx(self, v: Any) -> Any:
+        """x pixel(s) of value(s) ``v``."""
+        return self.left + (v - self.x0) / (self.x1 - self.x0) * self.width
+
+    def sy(self, v: Any) -> Any:
+        """y pixel(s) of value(s) ``v``."""
+        return self.top + (1 - (v - self.y0) / (self.y1 - self.y0)) * self.height
+
+
+def _title(title: str, unit: str) -> str:
+    return (f"<text x='8' y='16' font-size='13' font-weight='600' fill='#222'>"
+            f"{html.escape(title)}<tspan font-weight='400' fill='#666' font-size='11'>"
+            f"{'  [' + html.escape(unit) + ']' if unit else ''}</tspan></text>")
+
+
+def _axes(f: Frame2D, x_label: str, zero_line: bool, bottom_y: float) -> list[str]:
+    """Grid, tick labels, the x label, an optional zero line and the frame."""
+    right, base = f.left + f.width, f.top + f.height
+    out = [f"<line x1='{f.left}' x2='{right}' y1='{f.sy(v):.1f}' y2='{f.sy(v):.1f}' "
+           f"stroke='#e6e6e6'/><text x='{f.left - 5}' y='{f.sy(v) + 4:.1f}' font-size='10' "
+           f"fill='#555' text-anchor='end'>{number(v)}</text>" for v in nice_ticks(f.y0, f.y1)]
+    out += [f"<text x='{f.sx(v):.1f}' y='{base + 14:.1f}' font-size='10' fill='#555' "
+            f"text-anchor='middle'>{number(v)}</text>"
+            for v in nice_ticks(f.x0, f.x1, 6, integer=True)]
+    out.append(f"<text x='{right}' y='{bottom_y}' font-size='10' fill='#777' "
+               f"text-anchor='end'>{html.escape(x_label)}</text>")
+    if zero_line and f.y0 < 0 < f.y1:
+        out.append(f"<line x1='{f.left}' x2='{right}' y1='{f.sy(0):.1f}' y2='{f.sy(0):.1f}' "
+                   "stroke='#444' stroke-width='1'/>")
+    out.append(f"<rect x='{f.left}' y='{f.top}' width='{f.width:.1f}' height='{f.height:.1f}' "
+               "fill='none' stroke='#bbb'/>")
+    return out
+
+
 def line_chart(series: list[Series], *, title: str, unit: str = "", testid: str = "",
                width: int = 380, height: int = 220, x_label: str = "quarter",
                x_range: tuple[float, float] | None = None, include_zero: bool = False,
@@ -146,42 +194,16 @@ def line_chart(series: list[Series], *, title: str, unit: str = "", testid: str 
     """
     for i, s in enumerate(series):
         s.color = s.color or PALETTE[i % len(PALETTE)]
-    head = [f"<text x='8' y='16' font-size='13' font-weight='600' fill='#222'>"
-            f"{html.escape(title)}<tspan font-weight='400' fill='#666' font-size='11'>"
-            f"{'  [' + html.escape(unit) + ']' if unit else ''}</tspan></text>"]
     legend, used = _legend(series, width - 8, 34) if len(series) > 1 else ([], 0.0)
-    left, right, top, bottom = 52.0, 12.0, 26.0 + used + 6, 30.0
-    pw, ph = width - left - right, height - top - bottom
+    top = 26.0 + used + 6
     xs_all = np.concatenate([_finite(s.x) for s in series]) if series else np.zeros(0)
     x0, x1 = x_range if x_range else ((float(xs_all.min()), float(xs_all.max()))
                                      if xs_all.size else (0.0, 1.0))
-    if x1 <= x0:
-        x1 = x0 + 1
     y0, y1 = _y_range(series, include_zero or zero_line, y_range)
-
-    def sx(v: float) -> float:
-        return left + (v - x0) / (x1 - x0) * pw
-
-    def sy(v: float) -> float:
-        return top + (1 - (v - y0) / (y1 - y0)) * ph
-
-    body = []
-    for v in nice_ticks(y0, y1, 5):
-        body.append(f"<line x1='{left}' x2='{left + pw}' y1='{sy(v):.1f}' y2='{sy(v):.1f}' "
-                    f"stroke='#e6e6e6'/><text x='{left - 5}' y='{sy(v) + 4:.1f}' "
-                    f"font-size='10' fill='#555' text-anchor='end'>{number(v)}</text>")
-    for v in nice_ticks(x0, x1, 6, integer=True):
-        body.append(f"<text x='{sx(v):.1f}' y='{top + ph + 14:.1f}' font-size='10' fill='#555' "
-                    f"text-anchor='middle'>{number(v)}</text>")
-    body.append(f"<text x='{left + pw}' y='{height - 3}' font-size='10' fill='#777' "
-                f"text-anchor='end'>{html.escape(x_label)}</text>")
-    if zero_line and y0 < 0 < y1:
-        body.append(f"<line x1='{left}' x2='{left + pw}' y1='{sy(0):.1f}' y2='{sy(0):.1f}' "
-                    "stroke='#444' stroke-width='1'/>")
-    body.append(f"<rect x='{left}' y='{top}' width='{pw:.1f}' height='{ph:.1f}' fill='none' "
-                "stroke='#bbb'/>")
+    f = Frame2D(52.0, top, width - 64.0, height - top - 30.0, x0, max(x1, x0 + 1), y0, y1)
+    body = _axes(f, x_label, zero_line, height - 3)
     for s in series:
-        body.extend(_draw_series(s, sx, sy, hover))
+        body.extend(_draw_series(s, f.sx, f.sy, hover))
     data = {s.name: _json(s.y) for s in series}
     xs = _json(series[0].x) if series else []
     attrs = (f"data-testid='{html.escape(testid)}' data-x='{html.escape(json.dumps(xs))}' "
@@ -190,7 +212,8 @@ def line_chart(series: list[Series], *, title: str, unit: str = "", testid: str 
             f"viewBox='0 0 {width} {height}' {FONT} class='aieco-chart aieco-line' {attrs} "
             f"style='flex: 1 1 {0.85 * width:.0f}px; max-width: {1.25 * width:.0f}px; "
             "height: auto' role='img' "
-            f"aria-label='{html.escape(title)}'>" + "".join(head + legend + body) + "</svg>")
+            f"aria-label='{html.escape(title)}'>" + "".join([_title(title, unit), *legend, *body])
+            + "</svg>")
 
 
 def _points(px: list[float], py: list[float], idx: list[int]) -> str:
@@ -257,9 +280,7 @@ def heatmap(rows: Sequence[str], cols: Sequence[str], values: np.ndarray, *, tit
     finite = values[np.isfinite(values)]
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     span = (hi - lo) or 1.0
-    out = [f"<text x='8' y='16' font-size='13' font-weight='600' fill='#222'>"
-           f"{html.escape(title)}<tspan font-weight='400' fill='#666' font-size='11'>"
-           f"{'  [' + html.escape(unit) + ']' if unit else ''}</tspan></text>",
+    out = [_title(title, unit),
            f"<text x='{left:.1f}' y='{top - 26:.1f}' font-size='11' fill='#555'>"
            f"{html.escape(col_label)} →</text>",
            f"<text x='8' y='{top - 6:.1f}' font-size='11' fill='#555'>"
@@ -307,9 +328,7 @@ def bars(labels: Sequence[str], values: Sequence[float], *, title: str, unit: st
     top_value = x_max if x_max else (float(np.nanmax(vals)) if vals.size and np.isfinite(
         vals).any() else 1.0) or 1.0
     room = width - left - 56
-    out = [f"<text x='8' y='16' font-size='13' font-weight='600' fill='#222'>"
-           f"{html.escape(title)}<tspan font-weight='400' fill='#666' font-size='11'>"
-           f"{'  [' + html.escape(unit) + ']' if unit else ''}</tspan></text>"]
+    out = [_title(title, unit)]
     for i, (label, v) in enumerate(zip(labels, vals, strict=True)):
         y = top + i * bar_h
         w = max(0.0, v / top_value * room) if math.isfinite(v) else 0.0

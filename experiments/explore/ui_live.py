@@ -63,6 +63,11 @@ def apply() -> None:
 def edit(new: Scenario) -> None:
     """Change the scenario; before the first step (or with no model) apply it at once."""
     old = live.value
+    if old is not None and new.steps < old.t:
+        from sim.params import ConfigError
+
+        raise ConfigError("run.steps", new.steps, f"is below the {old.t} quarters already "
+                          "run; press Reset first to run fewer")
     scenario.value = new
     if old is not None and new.steps != old.stop_at:  # the run length applies mid-run
         old.stop_at = new.steps
@@ -86,12 +91,11 @@ def invalid(sc: Scenario) -> str:
 def set_field(key: str, value: Any) -> None:
     """A value typed or picked for one parameter: applied, or its one-line error kept."""
     try:
-        new = (scenario.value or Scenario()).with_value(key, value)
-    except Exception as exc:
+        edit((scenario.value or Scenario()).with_value(key, value))
+    except Exception as exc:  # shown under the field; the old value is kept
         field_errors.value = {**field_errors.value, key: one_line(exc)}
         return
     field_errors.value = {k: e for k, e in field_errors.value.items() if k != key}
-    edit(new)
 
 
 def show(run: LiveRun, f: Frame) -> None:

@@ -176,6 +176,12 @@ def test_changes_after_the_first_step_wait_for_reset():
     assert any("press Reset" in str(a.children) for a in rc.find(v.Alert).widgets)
     type_into(text_field(rc, "steps [quarters]"), "9")  # applies at once
     assert status(rc)["data-stop"] == "9" and status(rc)["data-t"] == "1"
+    button(rc, "Step").click()
+    type_into(text_field(rc, "steps [quarters]"), "1")  # fewer than run: refused, one line
+    assert text_field(rc, "steps [quarters]").messages == [
+        "run.steps=1 is invalid: is below the 2 quarters already run; press Reset first to "
+        "run fewer"]
+    assert status(rc)["data-stop"] == "9"
     button(rc, "Reset").click()
     assert status(rc)["data-t"] == "0"
     assert ui_live.live.value.scenario.value("market.beta_quality") == 3.0
