@@ -55,14 +55,16 @@ def seed_sequences(seed: int, n: int) -> list[np.random.SeedSequence]:
 
 def run_pairs(a: Scenario, b: Scenario, n: int, *,
               progress: Callable[[int, int], None] | None = None,
-              cancelled: Callable[[], bool] | None = None) -> Comparison:
+              cancelled: Callable[[], bool] | None = None, threads: int = 1) -> Comparison:
     """Run both scenarios on each of ``n`` seeds (A's seed and run length for both).
 
     ``progress(done, total)`` is called after every run; ``cancelled()`` is asked after every
-    quarter and, when true, stops with :class:`Cancelled`.
+    quarter and, when true, stops with :class:`Cancelled`. ``threads``: Numba threads.
     """
+    from experiments.explore.live import use_threads
     from sim import run
 
+    use_threads(threads)
     b = dataclasses.replace(b, seed=a.seed, steps=a.steps)
     pa, pb = a.params(), b.params()
 

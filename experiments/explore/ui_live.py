@@ -26,7 +26,7 @@ from experiments.explore.controls import (
     picker_groups,
 )
 from experiments.explore.live import Frame, LiveRun, save_run
-from experiments.explore.ui_common import ErrorLine, guarded, one_line, out_dir
+from experiments.explore.ui_common import ErrorLine, guarded, one_line, out_dir, threads
 
 #: the fastest frame rate of a running model (the page is redrawn at most this often)
 MIN_FRAME_S = 0.1
@@ -54,7 +54,7 @@ def reset_state() -> None:
 def apply() -> None:
     """Rebuild the model from the scenario the controls show (its seed, from quarter 0)."""
     running.value = False
-    new = LiveRun(scenario.value or Scenario())
+    new = LiveRun(scenario.value or Scenario(), threads=threads())
     live.value = new
     show(new, new.frame())
     saved.value = ""
