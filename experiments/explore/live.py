@@ -103,6 +103,9 @@ class LiveRun:
         self.step_seconds = 0.0
         self.published = self.shown = -1  # frames handed to the page and drawn by it
         self.render_ms = 0.0  # how long the page took to draw the last published frame
+        self.html_ms = 0.0  # of which building its HTML
+        self.latest: Frame | None = None  # the newest frame published
+        self.view: Any = None  # the live views' widget, while it is on the page
         self._lock = threading.Lock()
 
     @property

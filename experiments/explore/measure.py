@@ -104,7 +104,8 @@ def step_clicks(page: Any, steps: int) -> dict[str, list[float]]:
     """Click Step ``steps`` times; per click: browser time to update and to paint, model
     time, and the server's render time (reported with the next frame)."""
     status = page.get_by_test_id("live-status")
-    out: dict[str, list[float]] = {"update": [], "painted": [], "model": [], "render": []}
+    out: dict[str, list[float]] = {"update": [], "painted": [], "model": [], "render": [],
+                                   "html": []}
     for t in range(1, steps + 1):
         updated, drawn = page.evaluate(STEP_JS, t)
         out["update"].append(updated)
@@ -112,7 +113,9 @@ def step_clicks(page: Any, steps: int) -> dict[str, list[float]]:
         out["model"].append(float(status.get_attribute("data-step-ms") or "nan"))
         page.wait_for_timeout(120)
         out["render"].append(float(status.get_attribute("data-render-ms") or "nan"))
+        out["html"].append(float(status.get_attribute("data-html-ms") or "nan"))
     out["render"] = out["render"][1:]  # the first reading is the frame before the clicks
+    out["html"] = out["html"][1:]
     return out
 
 
@@ -167,7 +170,8 @@ def measure(steps: int, population: str, run_seconds: float) -> dict[str, Any]:
     return {"population": population, "steps": steps, "to_address_s": to_address,
             "first_page_usable_s": usable, "click_to_update_ms": clicks["update"],
             "click_to_painted_ms": clicks["painted"], "model_step_ms": clicks["model"],
-            "server_render_ms": clicks["render"], "run_quarters_per_s": per_s,
+            "server_render_ms": clicks["render"], "server_html_ms": clicks["html"],
+            "run_quarters_per_s": per_s,
             "run_updates_per_s": frames_per_s, "load_before": load_before,
             "load_after": os.getloadavg()}
 
@@ -183,6 +187,7 @@ def report(r: dict[str, Any]) -> str:
         f"  Step click to painted:  {quantiles(r['click_to_painted_ms'])}",
         f"    model step:           {quantiles(r['model_step_ms'])}",
         f"    server render:        {quantiles(r['server_render_ms'])}",
+        f"      of which the HTML:  {quantiles(r['server_html_ms'])}",
         f"  Run: {r['run_quarters_per_s']:.1f} quarters/s, "
         f"{r['run_updates_per_s']:.1f} page updates/s",
     ]

@@ -111,6 +111,16 @@ def _y_range(series: list[Series], include_zero: bool,
     return (lo if include_zero and lo == 0 else lo - pad), hi + pad
 
 
+def _attr(text: str) -> str:
+    """Text for a single-quoted attribute (double quotes, as in JSON, stay as they are)."""
+    return html.escape(text, quote=False).replace("'", "&#x27;")
+
+
+def _compact(data: object) -> str:
+    """JSON without spaces (every float still exact: JSON writes the shortest repr)."""
+    return json.dumps(data, separators=(",", ":"))
+
+
 def _json(values: ArrayLike) -> list[float | None]:
     return [float(v) if v is not None and math.isfinite(v) else None
             for v in np.asarray(values, dtype=float).ravel()]
@@ -206,8 +216,8 @@ def line_chart(series: list[Series], *, title: str, unit: str = "", testid: str 
         body.extend(_draw_series(s, f.sx, f.sy, hover))
     data = {s.name: _json(s.y) for s in series}
     xs = _json(series[0].x) if series else []
-    attrs = (f"data-testid='{html.escape(testid)}' data-x='{html.escape(json.dumps(xs))}' "
-             f"data-series='{html.escape(json.dumps(data))}'")
+    attrs = (f"data-testid='{html.escape(testid)}' data-x='{_attr(_compact(xs))}' "
+             f"data-series='{_attr(_compact(data))}'")
     return (f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "
             f"viewBox='0 0 {width} {height}' {FONT} class='aieco-chart aieco-line' {attrs} "
             f"style='flex: 1 1 {0.85 * width:.0f}px; max-width: {1.25 * width:.0f}px; "
@@ -217,7 +227,8 @@ def line_chart(series: list[Series], *, title: str, unit: str = "", testid: str 
 
 
 def _points(px: list[float], py: list[float], idx: list[int]) -> str:
-    return " ".join([f"{px[i]:.1f},{py[i]:.1f}" for i in idx])
+    # whole pixels: a page of charts is a third smaller, and a half pixel does not show
+    return " ".join([f"{px[i]:.0f},{py[i]:.0f}" for i in idx])
 
 
 def _draw_series(s: Series, sx, sy, hover: bool) -> list[str]:
@@ -308,7 +319,7 @@ def heatmap(rows: Sequence[str], cols: Sequence[str], values: np.ndarray, *, tit
             "values": [_json(row) for row in values]}
     return (f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "
             f"viewBox='0 0 {width} {height}' {FONT} class='aieco-chart' "
-            f"data-testid='{html.escape(testid)}' data-values='{html.escape(json.dumps(data))}' "
+            f"data-testid='{html.escape(testid)}' data-values='{_attr(_compact(data))}' "
             f"role='img' aria-label='{html.escape(title)}'>" + "".join(out) + "</svg>")
 
 
@@ -342,5 +353,5 @@ def bars(labels: Sequence[str], values: Sequence[float], *, title: str, unit: st
     data = {"labels": [str(label) for label in labels], "values": _json(vals)}
     return (f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "
             f"viewBox='0 0 {width} {height}' {FONT} class='aieco-chart' "
-            f"data-testid='{html.escape(testid)}' data-values='{html.escape(json.dumps(data))}' "
+            f"data-testid='{html.escape(testid)}' data-values='{_attr(_compact(data))}' "
             f"role='img' aria-label='{html.escape(title)}'>" + "".join(out) + "</svg>")

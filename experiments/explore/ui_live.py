@@ -99,16 +99,43 @@ def set_field(key: str, value: Any) -> None:
 
 
 def show(run: LiveRun, f: Frame) -> None:
-    """Put a frame on the page (the buttons re-render only when the run's position changes)."""
+    """Put a frame on the page through its reactive state (a render of the live views)."""
     frame.value = f
+    locate(run, f)
+
+
+def locate(run: LiveRun, f: Frame) -> None:
+    """Where the run is: the buttons re-render only when this changes."""
     position.value = "start" if f.t == 0 else ("end" if f.t >= run.stop_at else "middle")
 
 
+def page_html(run: LiveRun, f: Frame, busy: bool) -> str:
+    """The live views' HTML for a frame, timing how long building it takes."""
+    t = {"step_ms": f.step_ms, "render_ms": run.render_ms, "html_ms": run.html_ms}
+    command = dataclasses.replace(f.scenario, steps=run.stop_at).command()
+    start = time.perf_counter()
+    page = views.live_html(f, busy, t, command)
+    run.html_ms = 1000 * (time.perf_counter() - start)
+    return page
+
+
 def publish(run: LiveRun, f: Frame) -> None:
-    """Show a frame; time how long the page took to draw it (shown with the next frame)."""
+    """Show a new quarter; time it (the time is shown with the next frame).
+
+    Once the live views are on the page their widget is updated directly: one message to
+    the browser and no re-render of the page's components, which took about as long as the
+    model's step. The views read the newest frame whenever they do re-render.
+    """
     start = time.perf_counter()
     run.published = f.t
-    show(run, f)
+    run.latest = f
+    widget = run.view
+    if widget is None:
+        show(run, f)
+    else:
+        widget.unsafe_innerHTML = page_html(run, f, running.value)
+        run.shown = f.t
+        locate(run, f)
     run.render_ms = 1000 * (time.perf_counter() - start)
 
 
@@ -132,7 +159,8 @@ def run_loop() -> None:
         while running.value and live.value is run and not run.done and run_loop.is_current():
             f = run.step()
             now = time.perf_counter()
-            if run.shown == run.published and now - published_at >= frame_s:
+            drawn = run.shown == run.published or run.view is None  # None: views not shown
+            if drawn and now - published_at >= frame_s:
                 published_at = now
                 publish(run, f)
                 frame_s = max(MIN_FRAME_S, 1.5 * run.render_ms / 1000)
@@ -289,23 +317,40 @@ def Buttons() -> None:
 
 @solara.component
 def LiveViews() -> None:
-    """Status, command line, charts and agent views of the current frame."""
+    """Status, command line, charts and agent views of the newest frame."""
     f = frame.value
     run = live.value
-
-    def ack() -> None:  # runs once the frame is on the page: the loop may publish the next
-        if run is not None and f is not None:
-            run.shown = f.t
-
-    solara.use_effect(ack, [f])
     if f is None or run is None:
         solara.Info("Building the model ...")
         return
-    t = {"step_ms": f.step_ms, "render_ms": run.render_ms}
-    command = dataclasses.replace(f.scenario, steps=run.stop_at).command()
-    # one widget: a frame is one message to the browser and one update of the page
-    solara.HTML(tag="div", classes=["aieco-live"],
-                unsafe_innerHTML=views.live_html(f, running.value, t, command))
+    if run.latest is not None and run.latest.t > f.t:  # published straight to the widget
+        f = run.latest
+    LiveBody(run, f, running.value)
+
+
+@solara.component
+def LiveBody(run: LiveRun, f: Frame, busy: bool) -> None:
+    """The live views as one widget that :func:`publish` also updates directly.
+
+    The widget is made here rather than as an element, so re-renders of the page leave it
+    alone: an element's widget gets its recorded properties back on every render, which
+    would undo a direct update.
+    """
+    widget = solara.use_memo(
+        lambda: solara.widgets.HTML(tag="div", attributes={"class": "aieco-live"}), [])
+    widget.unsafe_innerHTML = page_html(run, f, busy)
+    solara.Column(children=[widget], gap="0px")
+
+    def attach() -> Any:
+        run.view = widget
+        run.shown = f.t
+
+        def detach() -> None:
+            run.view = None
+        return detach
+
+    solara.use_effect(attach, [run])
+    solara.use_effect(lambda: widget.close, [])  # closed when the views leave the page
 
 
 @solara.component

@@ -56,7 +56,8 @@ def status_attributes(f: Frame, running: bool, timing: dict[str, float]) -> dict
     return {"data-testid": "live-status", "data-t": str(f.t), "data-stop": str(f.stop_at),
             "data-running": str(running).lower(),
             "data-step-ms": f"{timing.get('step_ms', 0):.2f}",
-            "data-render-ms": f"{timing.get('render_ms', 0):.2f}"}
+            "data-render-ms": f"{timing.get('render_ms', 0):.2f}",
+            "data-html-ms": f"{timing.get('html_ms', 0):.2f}"}
 
 
 def live_html(f: Frame, running: bool, timing: dict[str, float], command: str) -> str:
