@@ -144,11 +144,11 @@ def measure(steps: int, population: str, run_seconds: float) -> dict[str, Any]:
 
     out = Path(tempfile.mkdtemp(prefix="aieco-measure-"))
     load_before = os.getloadavg()
-    proc, url, start, to_address = start_server(out)
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-            page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    with sync_playwright() as p:  # the browser is up first, as a user's usually is
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        proc, url, start, to_address = start_server(out)
+        try:
             page.goto(url)
             page.locator(".btn-step").wait_for(timeout=120_000)
             usable = time.perf_counter() - start
@@ -160,13 +160,13 @@ def measure(steps: int, population: str, run_seconds: float) -> dict[str, Any]:
             page.wait_for_timeout(400)
             clicks = step_clicks(page, steps)
             per_s, frames_per_s = run_for(page, run_seconds)
+        finally:
             browser.close()
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
     return {"population": population, "steps": steps, "to_address_s": to_address,
             "first_page_usable_s": usable, "click_to_update_ms": clicks["update"],
             "click_to_painted_ms": clicks["painted"], "model_step_ms": clicks["model"],

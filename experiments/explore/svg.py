@@ -76,6 +76,16 @@ def nice_ticks(lo: float, hi: float, n: int = 5, integer: bool = False) -> list[
     return ticks
 
 
+def tick(value: float, ticks: list[float]) -> str:
+    """A tick label with as many decimals as the step between ticks needs."""
+    step = abs(ticks[1] - ticks[0]) if len(ticks) > 1 else 0.0
+    if step == 0 or not (1e-3 <= abs(value) < 1e6 or value == 0):
+        return number(value)
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9) + (0 if round(
+        step / 10 ** math.floor(math.log10(step)), 6) in (1, 2, 5) else 1))
+    return f"{value:.{decimals}f}"
+
+
 def _finite(values: ArrayLike | None) -> np.ndarray:
     if values is None:
         return np.zeros(0)
@@ -104,9 +114,10 @@ def _y_range(series: list[Series], include_zero: bool,
     lo, hi = float(values.min()), float(values.max())
     if include_zero:
         lo, hi = min(lo, 0.0), max(hi, 0.0)
-    if hi - lo < 1e-12 * max(1.0, abs(hi)):
+    if hi - lo < 1e-12 * max(1.0, abs(hi)):  # one value: centre it, or start at zero
         pad = 0.5 * abs(hi) if hi else 1.0
-        return lo - pad, hi + pad
+        return (0.0, hi + pad if hi else 1.0) if include_zero and lo >= 0 else (lo - pad,
+                                                                               hi + pad)
     pad = 0.06 * (hi - lo)
     return (lo if include_zero and lo == 0 else lo - pad), hi + pad
 
@@ -176,9 +187,10 @@ def _title(title: str, unit: str) -> str:
 def _axes(f: Frame2D, x_label: str, zero_line: bool, bottom_y: float) -> list[str]:
     """Grid, tick labels, the x label, an optional zero line and the frame."""
     right, base = f.left + f.width, f.top + f.height
+    yt = nice_ticks(f.y0, f.y1)
     out = [f"<line x1='{f.left}' x2='{right}' y1='{f.sy(v):.1f}' y2='{f.sy(v):.1f}' "
            f"stroke='#e6e6e6'/><text x='{f.left - 5}' y='{f.sy(v) + 4:.1f}' font-size='10' "
-           f"fill='#555' text-anchor='end'>{number(v)}</text>" for v in nice_ticks(f.y0, f.y1)]
+           f"fill='#555' text-anchor='end'>{tick(v, yt)}</text>" for v in yt]
     out += [f"<text x='{f.sx(v):.1f}' y='{base + 14:.1f}' font-size='10' fill='#555' "
             f"text-anchor='middle'>{number(v)}</text>"
             for v in nice_ticks(f.x0, f.x1, 6, integer=True)]
@@ -221,7 +233,7 @@ def line_chart(series: list[Series], *, title: str, unit: str = "", testid: str 
     return (f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "
             f"viewBox='0 0 {width} {height}' {FONT} class='aieco-chart aieco-line' {attrs} "
             f"style='flex: 1 1 {0.85 * width:.0f}px; max-width: {1.25 * width:.0f}px; "
-            "height: auto' role='img' "
+            "width: 100%; height: auto' role='img' "
             f"aria-label='{html.escape(title)}'>" + "".join([_title(title, unit), *legend, *body])
             + "</svg>")
 
