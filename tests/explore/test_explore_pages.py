@@ -205,6 +205,20 @@ def test_compare_page_runs_in_the_background_and_summarises():
     rc.close()
 
 
+def test_a_comparison_can_be_cancelled_from_the_page():
+    rc = render(ui_compare.ComparePage())
+    for select in rc.find(v.Select, label="population").widgets:
+        select.v_model = "tiny"
+    type_into(text_field(rc, "Seeds"), "200")
+    button(rc, "Run comparison").click()
+    wait_for(lambda: ui_compare.progress.value[0] >= 1)
+    button(rc, "Cancel").click()
+    wait_for(lambda: bool(ui_compare.status.value))
+    assert ui_compare.status.value.startswith("Cancelled after ")
+    assert ui_compare.result.value is None and not ui_compare.error.value
+    rc.close()
+
+
 def test_compare_settings_errors_are_one_line():
     rc = render(ui_compare.ComparePage())
     fields = [w for w in rc.find(v.TextField).widgets if w.label.startswith("More settings")]
