@@ -3,8 +3,8 @@
 It readies what every run needs, so each worker (a fork of the server) starts with it:
 one Numba thread decided before Numba is first imported (STACK.md: a later change makes the
 next compilation fail), the model and the writers imported, and Numba's typing and target
-registries loaded (about 0.3 s a process would otherwise pay at its first kernel call). It
-runs no kernel: Numba's thread pool (OpenMP here) is not fork-safe once started, and it
+registries loaded (about 0.3 s a process would otherwise pay at its first kernel call), and
+the lock Numba takes before starting its threads made once. It runs no kernel: Numba's thread pool (OpenMP here) is not fork-safe once started, and it
 is not started here.
 """
 
@@ -25,9 +25,14 @@ for _name in ("sim.batch", "sim.model", "sim.runner", "pandas", "pyarrow.parquet
 
 def _ready_numba() -> None:
     from numba.core.registry import cpu_target
+    from numba.np.ufunc import parallel
 
     cpu_target.typing_context.refresh()
     cpu_target.target_context.refresh()
+    # the lock Numba takes to start its thread pool: made here, once, it is inherited by
+    # every worker; made in each worker, it is a named semaphore that a worker ended by
+    # SIGTERM leaves behind (the resource tracker then warns about it at exit)
+    parallel._set_init_process_lock()
 
 
 try:

@@ -242,8 +242,14 @@ def run_batch(specs: Sequence[RunSpec], *, single_thread: bool = True,
     import logging
 
     logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
-    return [run_spec(s, verify=verify, durable=durable, min_flush_seconds=min_flush_seconds)
-            for s in specs]
+    out = []
+    for spec in specs:
+        if _HALT is not None and _HALT.is_set():  # the pool was halted: the disk is full
+            out.append(_cancelled(spec))
+            continue
+        out.append(run_spec(spec, verify=verify, durable=durable,
+                            min_flush_seconds=min_flush_seconds))
+    return out
 
 
 def batches(specs: Sequence[RunSpec], size: int) -> list[list[RunSpec]]:
@@ -257,14 +263,21 @@ def batches(specs: Sequence[RunSpec], size: int) -> list[list[RunSpec]]:
 # ------------------------------------------------------------------------------------------
 
 
-def _worker_init() -> None:
+#: set in a LocalPool worker: when set, the worker's remaining runs are not started
+_HALT: Any = None
+
+
+def _worker_init(halt: Any = None) -> None:
     """Initializer of a :class:`LocalPool` worker: one Numba thread, signals for a clean stop.
 
     SIGINT is ignored (Ctrl-C reaches the whole process group; the parent decides), and
     SIGTERM ends the worker at once: every file is written atomically and each run holds its
     folder's lock only while it lives, so an abrupt end leaves an incomplete run (resumed
     later from its checkpoint) and a temporary file at most, never one that looks whole.
+    ``halt`` is the pool's event: once set, runs not yet started are skipped.
     """
+    global _HALT
+    _HALT = halt
     one_numba_thread()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _exit_now)
@@ -312,8 +325,9 @@ class LocalPool:
             # first import of Numba on (STACK.md), and the model imported before any fork
             os.environ.setdefault("NUMBA_NUM_THREADS", "1")
             ctx.set_forkserver_preload(["sim._preload"])
+        self._halt = ctx.Event()
         self.executor = ProcessPoolExecutor(self.workers, mp_context=ctx,
-                                            initializer=_worker_init)
+                                            initializer=_worker_init, initargs=(self._halt,))
 
     def start(self) -> LocalPool:
         """Start every worker now (they would otherwise start with the first batches)."""
@@ -323,11 +337,20 @@ class LocalPool:
             adjust()
         return self
 
+    def halt(self) -> None:
+        """Let running runs finish but start no more (used when the disk is full)."""
+        self._halt.set()
+
     def stop(self, timeout: float = 10.0) -> None:
-        """Cancel what has not started, end the workers (SIGTERM, then SIGKILL), wait."""
+        """End the workers (SIGTERM, then SIGKILL), cancel what has not started, wait.
+
+        The workers go first: the executor then finds its pool broken, fails the pending
+        batches and closes its queues, and the final ``shutdown`` joins its manager thread
+        (a ``shutdown(wait=False)`` first would drop the thread and leak the queues'
+        semaphores, which the resource tracker reports at exit).
+        """
         ex = self.executor
-        procs = list(getattr(ex, "_processes", {}).values())
-        ex.shutdown(wait=False, cancel_futures=True)
+        procs = list((getattr(ex, "_processes", None) or {}).values())
         for p in procs:
             if p.is_alive():
                 p.terminate()
@@ -337,6 +360,7 @@ class LocalPool:
             if p.is_alive():
                 p.kill()
                 p.join(1.0)
+        ex.shutdown(wait=True, cancel_futures=True)
 
     def close(self) -> None:
         """Let the workers finish what they have, then end them."""
@@ -414,7 +438,8 @@ def run_many(specs: Iterable[RunSpec], executor: Executor | LocalPool | None = N
     single = isinstance(target, ProcessPoolExecutor) or pool is not None
     try:
         return _run_on(target, specs, batch_size, on_outcome, stop_on_disk_full,
-                       {"single_thread": single, **options})
+                       {"single_thread": single, **options},
+                       pool.halt if pool is not None else None)
     except BaseException:
         if pool is not None:
             pool.stop()
@@ -442,28 +467,41 @@ def _cancelled(spec: RunSpec) -> RunOutcome:
 
 def _run_on(target: Executor, specs: list[RunSpec], batch_size: int,
             on_outcome: Callable[[RunOutcome], None] | None, stop_on_disk_full: bool,
-            options: dict[str, Any]) -> list[RunOutcome]:
+            options: dict[str, Any], halt: Callable[[], None] | None) -> list[RunOutcome]:
+    """Submit the batches and gather their outcomes as they finish.
+
+    With ``halt`` (a :class:`LocalPool`'s) a full disk halts the pool instead of cancelling
+    its futures, and an interrupt leaves them to the pool's stop: Python 3.11's executor
+    fails every pending future when its workers die, and one cancelled before makes its
+    manager thread crash (leaving its queues' semaphores behind).
+    """
     groups = batches(specs, batch_size)
     futures: dict[Future[list[RunOutcome]], int] = {}
     for i, group in enumerate(groups):
         futures[target.submit(_batch_call, group, options)] = i
     results: list[list[RunOutcome] | None] = [None] * len(groups)
     pending = set(futures)
+    full = False
     try:
         while pending:
             done, pending = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
             for fut in done:
                 i = futures[fut]
-                results[i] = _collect_batch(fut, groups[i])
+                results[i] = _collect_batch(fut, groups[i], full)
                 for outcome in results[i] or []:
                     if on_outcome is not None:
                         on_outcome(outcome)
-                    if outcome.disk_full and stop_on_disk_full:
-                        for other in pending:
-                            other.cancel()
+                    if outcome.disk_full and stop_on_disk_full and not full:
+                        full = True
+                        if halt is not None:
+                            halt()
+                        else:
+                            for other in pending:
+                                other.cancel()
     except BaseException:
-        for fut in pending:
-            fut.cancel()
+        if halt is None:
+            for fut in pending:
+                fut.cancel()
         raise
     out: list[RunOutcome] = []
     for i, got in enumerate(results):
@@ -475,12 +513,15 @@ def _batch_call(group: list[RunSpec], options: dict[str, Any]) -> list[RunOutcom
     return run_batch(group, **options)
 
 
-def _collect_batch(fut: Future[list[RunOutcome]], group: list[RunSpec]) -> list[RunOutcome]:
+def _collect_batch(fut: Future[list[RunOutcome]], group: list[RunSpec],
+                   after_full: bool = False) -> list[RunOutcome]:
     if fut.cancelled():
         return [_cancelled(s) for s in group]
     exc = fut.exception()
     if exc is None:
         return fut.result()
+    if after_full:  # its workers were ended because the disk is full
+        return [_cancelled(s) for s in group]
     # the worker died (killed, out of memory) or the executor failed: the batch's runs
     # stay incomplete on disk and a rerun makes them
     why = f"its worker failed: {_one_line(exc)}"

@@ -122,7 +122,9 @@ FOLDER_HELP = {
     "collect": ("Gather the complete run folders under DIR (found by their manifest.json) "
                 "into\nDIR/results.parquet (one row per run and step) and DIR/summary.parquet "
                 "(one row\nper run, with its swept parameters). 'aieco sweep' does this "
-                "itself when it ends;\nrun it again after adding runs by hand.",
+                "itself when it ends;\nrun it again after adding runs by hand. Incomplete "
+                "or damaged runs are named one\nline each and left out; tables that would "
+                "lose runs the previous ones hold are\nnot written (--replace writes them).",
                 "aieco collect outputs/sweeps/concentration"),
     "report": ("Write DIR/report.md, with its figures in DIR/figures/, for the runs under "
                "DIR\n(collected afresh first): the experiment's question and levers, the "
@@ -133,18 +135,26 @@ FOLDER_HELP = {
 
 
 def _folder(args: list[str], command: str) -> str:
+    return str(_folder_args(args, command).dir)
+
+
+def _folder_args(args: list[str], command: str) -> argparse.Namespace:
     text, example = FOLDER_HELP[command]
     parser = Parser(prog=f"aieco {command}", description=text,
                     formatter_class=argparse.RawDescriptionHelpFormatter,
                     epilog=f"example:\n  {example}")
     parser.add_argument("dir", metavar="DIR",
                         help="a sweep folder (or any folder holding run folders)")
+    if command == "collect":
+        parser.add_argument("--replace", action="store_true",
+                            help="write the tables even if they lose runs the previous "
+                                 "ones hold")
     ns = parser.parse_args(args)
     from pathlib import Path
 
     if not Path(ns.dir).is_dir():
         raise ConfigError("dir", ns.dir, "is not a folder")
-    return str(ns.dir)
+    return ns
 
 
 def _collect(args: list[str]) -> None:
@@ -152,8 +162,9 @@ def _collect(args: list[str]) -> None:
 
     from analysis.collect import RESULTS, SUMMARY, collect
 
-    root = Path(_folder(args, "collect"))
-    _, summary = collect(root)
+    ns = _folder_args(args, "collect")
+    root = Path(ns.dir)
+    _, summary = collect(root, replace=ns.replace)
     if summary.empty:
         fail(f"no complete runs under {root}")
     print(f"{len(summary)} runs: {root / RESULTS}, {root / SUMMARY}")

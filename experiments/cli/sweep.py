@@ -69,7 +69,7 @@ def sweep_command(args: list[str]) -> None:
              "aieco sweep takes only overrides (see 'aieco sweep --help')")
     from experiments.cli.args import fail
     from experiments.engine.sweep import Terminated, plan, run_sweep, sigterm_interrupts
-    from sim.io import OutputError, check_writable, disk_full
+    from sim.io import FolderBusy, OutputError, check_writable, disk_full
 
     with sigterm_interrupts():
         p = plan(args)
@@ -84,6 +84,8 @@ def sweep_command(args: list[str]) -> None:
             fail(f"interrupted: every worker has stopped; {_complete(p)} of {p.total} runs "
                  f"are complete in {p.root} and kept; the same command resumes the rest",
                  code=130)
+        except FolderBusy as exc:  # another sweep writes into the folder: refused
+            fail(str(exc), code=2)
         except OutputError as exc:
             fail(str(exc), code=1)
         except OSError as exc:

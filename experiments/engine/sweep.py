@@ -283,6 +283,11 @@ def run_sweep(p: SweepPlan) -> int:
             info = execute(p, todo, tally) if todo else {"engine_s": 0.0}
         finally:
             tally.close()
+        if any("terminated abruptly" in o.error for o in tally.outcomes):
+            # workers killed by a signal that was sent to the whole job (a batch system's
+            # time limit, kill -TERM -PGID): let this process's own handler run first, so
+            # the sweep ends with one line rather than a failure for every run
+            time.sleep(0.5)
         complete = sum(state_of(p.specs, verify=False))
         report_failures(root, tally.outcomes)
         full = any(o.disk_full for o in tally.outcomes)
