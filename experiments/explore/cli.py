@@ -141,7 +141,6 @@ def serve(host: str, port: int) -> None:
     os.environ.setdefault("SOLARA_SERVER_SYNC_WS_WRITE", "True")
     warnings.filterwarnings("ignore", message=".*samesite=none.*")
     warnings.filterwarnings("ignore", message=".*websockets.* implementation is deprecated")
-    start = time.perf_counter()
     import logging
 
     import solara.server.starlette  # noqa: F401 - reads SOLARA_APP when imported
@@ -158,8 +157,8 @@ def serve(host: str, port: int) -> None:
         while not server.started and not server.should_exit:
             time.sleep(0.02)
         if server.started:
-            print(f"aieco explore: open {address} in a browser (ready after "
-                  f"{time.perf_counter() - start:.1f} s; Ctrl-C stops it)", flush=True)
+            print(f"aieco explore: open {address} in a browser (Ctrl-C stops it)",
+                  flush=True)
             warm()
 
     threading.Thread(target=announce, daemon=True, name="aieco-announce").start()
