@@ -136,21 +136,16 @@ def serve(host: str, port: int) -> None:
     os.environ["SOLARA_MODE"] = "production"  # no reloading, no tracebacks on the page
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
     os.environ.setdefault("SOLARA_THEME_SHOW_BANNER", "False")
-    # write websocket frames from the rendering thread instead of one event-loop round trip
-    # per message (solara's own option; it falls back by itself where unsupported)
-    os.environ.setdefault("SOLARA_SERVER_SYNC_WS_WRITE", "True")
     warnings.filterwarnings("ignore", message=".*samesite=none.*")
-    warnings.filterwarnings("ignore", message=".*websockets.* implementation is deprecated")
     import logging
 
     import solara.server.starlette  # noqa: F401 - reads SOLARA_APP when imported
     import uvicorn
 
     logging.getLogger("MESA").setLevel(logging.WARNING)
-    # ws="websockets": the implementation whose frames solara can write synchronously
     server = uvicorn.Server(uvicorn.Config("solara.server.starlette:app", host=host,
                                            port=port, log_level="warning", access_log=False,
-                                           loop="asyncio", ws="websockets"))
+                                           loop="asyncio"))
     address = address_of(host, port)
 
     def announce() -> None:
