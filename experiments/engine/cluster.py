@@ -16,14 +16,13 @@ result is reported as such, and its runs are made by the next run of the same co
 from __future__ import annotations
 
 import contextlib
-import os
+import math
 import signal
 import socket
 import subprocess
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from sim.batch import RunOutcome, RunSpec, run_many, run_spec
@@ -82,8 +81,16 @@ class ClusterOptions:
     folder: str
     parameters: dict[str, Any]
     max_num_timeout: int = 0
-    runs_per_task: int = 1
+    #: runs per task when given (hydra.launcher.runs_per_task); else spread over ``tasks``
+    runs_per_task: int | None = None
+    tasks: int = 1
     workers_per_task: int = 1
+
+    def per_task(self, runs: int) -> int:
+        """Runs per array task for ``runs`` runs to make."""
+        if self.runs_per_task:
+            return self.runs_per_task
+        return max(1, math.ceil(runs / max(1, self.tasks)))
 
 
 class ArrayRun:
@@ -224,13 +231,3 @@ def slurm_available() -> bool:
     except (OSError, subprocess.TimeoutExpired):
         return False
     return out.returncode == 0 and bool(out.stdout.strip())
-
-
-def task_environment() -> dict[str, str]:
-    """Environment a task needs that submitit does not pass: one Numba thread per worker."""
-    return {"NUMBA_NUM_THREADS": os.environ.get("NUMBA_NUM_THREADS", "1")}
-
-
-def submitit_folder(path: str) -> str:
-    """submitit's folder for this sweep (``%j`` becomes the job id)."""
-    return str(Path(path))

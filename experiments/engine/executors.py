@@ -25,7 +25,6 @@ once and pays the interpreter's start-up once for many runs.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,9 +91,8 @@ def take_own(own: list[str]) -> tuple[list[str], dict[str, str]]:
     return rest, mine
 
 
-def choose(cfg: DictConfig, own_keys: dict[str, str], runs: int, root: str,
-           name: str) -> Launch:
-    """The executor for a sweep of ``runs`` runs, from the composed Hydra node."""
+def choose(cfg: DictConfig, own_keys: dict[str, str], root: str, name: str) -> Launch:
+    """The executor of a sweep, from its composed Hydra node and the engine's own keys."""
     choice = str(cfg.hydra.runtime.choices.get("hydra/launcher"))
     launcher = cfg.hydra.launcher
     if choice == "basic":
@@ -105,18 +103,18 @@ def choose(cfg: DictConfig, own_keys: dict[str, str], runs: int, root: str,
         return Launch("local", workers, label=f"{workers} local workers")
     cluster = "slurm" if choice == "submitit_slurm" else "local"
     params = _plain(launcher)
-    per_task = _runs_per_task(own_keys, runs, params, cluster)
     workers = int(params.get("cpus_per_task") or 1)
     options = ClusterOptions(
         cluster=cluster,
         folder=str(params.get("submitit_folder") or f"{root}/.submitit/%j"),
         parameters=_submitit_parameters(params, cluster, name),
         max_num_timeout=int(params.get("max_num_timeout") or 0),
-        runs_per_task=per_task, workers_per_task=workers)
-    tasks = math.ceil(runs / per_task) if runs else 0
+        runs_per_task=_runs_per_task(own_keys),
+        tasks=available_cpus() if cluster == "local"
+        else int(params.get("array_parallelism") or 256),
+        workers_per_task=workers)
     where = "SLURM" if cluster == "slurm" else "submitit subprocesses"
-    return Launch("cluster", workers, options,
-                  label=f"{where}: {tasks} array tasks of {per_task} runs")
+    return Launch("cluster", workers, options, label=where)
 
 
 def _plain(launcher: DictConfig) -> dict[str, Any]:
@@ -133,18 +131,13 @@ def _plain(launcher: DictConfig) -> dict[str, Any]:
     return values
 
 
-def _runs_per_task(own: dict[str, str], runs: int, params: dict[str, Any],
-                   cluster: str) -> int:
+def _runs_per_task(own: dict[str, str]) -> int | None:
     given = own.get("hydra.launcher.runs_per_task")
-    if given is not None:
-        if not given.isdigit() or int(given) < 1:
-            raise ConfigError("hydra.launcher.runs_per_task", given, "must be an integer >= 1")
-        return int(given)
-    if cluster == "local":
-        tasks = available_cpus()
-    else:
-        tasks = int(params.get("array_parallelism") or 256)
-    return max(1, math.ceil(runs / max(1, tasks)))
+    if given is None:
+        return None
+    if not given.isdigit() or int(given) < 1:
+        raise ConfigError("hydra.launcher.runs_per_task", given, "must be an integer >= 1")
+    return int(given)
 
 
 def _submitit_parameters(params: dict[str, Any], cluster: str, name: str) -> dict[str, Any]:

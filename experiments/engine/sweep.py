@@ -102,7 +102,7 @@ def plan(args: list[str], sweep_dir_given: bool | None = None) -> SweepPlan:
         extra = {"overrides": list(s.overrides), "swept": s.swept,
                  "experiment": definition.name}
         specs += replicate_specs(s.params, relative(root, s.folder), s.config_yaml, extra)
-    launch = choose(definition.cfg, mine, len(specs), str(root), definition.name)
+    launch = choose(definition.cfg, mine, str(root), definition.name)
     return SweepPlan(definition, root, settings, specs, launch, time.perf_counter() - start)
 
 
@@ -223,8 +223,10 @@ def _execute_cluster(p: SweepPlan, todo: list[RunSpec], tally: Tally,
     from experiments.engine.cluster import ArrayRun, TaskResult
 
     assert p.launch.cluster is not None
-    groups = batches(todo, p.launch.cluster.runs_per_task)
+    groups = batches(todo, p.launch.cluster.per_task(len(todo)))
     array = ArrayRun(p.launch.cluster, groups, options)
+    info["executor"] = (f"{p.launch.label}: {len(groups)} array tasks of up to "
+                        f"{len(groups[0])} runs")
     info["jobs"] = array.job_ids
     write_text(json.dumps({"jobs": array.job_ids}) + "\n", p.root / JOBS_FILE)
 
@@ -249,13 +251,30 @@ def _execute_cluster(p: SweepPlan, todo: list[RunSpec], tally: Tally,
 
 
 def report_failures(root: Path, outcomes: list[RunOutcome], limit: int = 20) -> None:
-    """One line per run that failed or was busy (the first ``limit``)."""
+    """One line per run that failed or was busy; runs failing alike share a line.
+
+    A cancelled array or a full disk fails many runs for one reason: those are counted on
+    one line with a few examples instead of one line each.
+    """
     bad = [o for o in outcomes if not o.ok]
-    for o in bad[:limit]:
-        rel = os.path.relpath(o.folder, root)
-        print(f"aieco sweep: {o.status} {rel}: {o.error}", file=sys.stderr)
-    if len(bad) > limit:
-        print(f"aieco sweep: ... and {len(bad) - limit} more", file=sys.stderr)
+    by_reason: dict[tuple[str, str], list[RunOutcome]] = {}
+    for o in bad:
+        by_reason.setdefault((o.status, o.error), []).append(o)
+    lines = 0
+    for (status, error), group in by_reason.items():
+        names = [os.path.relpath(o.folder, root) for o in group]
+        if len(group) <= 2:
+            for name in names:
+                if lines < limit:
+                    print(f"aieco sweep: {status} {name}: {error}", file=sys.stderr)
+                lines += 1
+            continue
+        if lines < limit:
+            print(f"aieco sweep: {len(group)} runs {status} ({names[0]}, {names[1]}, ...): "
+                  f"{error}", file=sys.stderr)
+        lines += 1
+    if lines > limit:
+        print(f"aieco sweep: ... and {lines - limit} more", file=sys.stderr)
 
 
 def run_sweep(p: SweepPlan) -> int:
@@ -292,8 +311,9 @@ def run_sweep(p: SweepPlan) -> int:
         report_failures(root, tally.outcomes)
         full = any(o.disk_full for o in tally.outcomes)
         model = math.fsum(o.model_s for o in tally.outcomes)
-        print(f"sweep finished in {info['engine_s']:.1f} s ({p.launch.label}; "
-              f"model time {model:.1f} s)", file=sys.stderr)
+        where = info.get("executor", p.launch.label)
+        print(f"sweep finished in {info['engine_s']:.1f} s ({where}; model time {model:.1f} s)",
+              file=sys.stderr)
         if full:
             raise OutputError(f"the disk holding {root} is full: {complete} of {p.total} runs "
                               "are complete and kept; free some space and run the same "
