@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "report": "write the figures and report.md of a sweep",
     "bench": "measure speed and memory against the performance targets",
     "params": "list every parameter (default, range, unit, meaning, source) and option",
+    "explore": "open the explorer in a browser: live runs, comparisons, sweeps",
 }
 
 EXAMPLES = """\
@@ -78,7 +79,7 @@ def _main(argv: list[str]) -> None:
     command, rest = argv[0], argv[1:]
     handlers: dict[str, Callable[[list[str]], None]] = {
         "run": _run, "compare": _compare, "sweep": _sweep, "collect": _collect,
-        "report": _report, "bench": _bench, "params": _params}
+        "report": _report, "bench": _bench, "params": _params, "explore": _explore}
     if command not in handlers:
         fail(f"unknown command '{command}'{suggest(command, handlers)} "
              f"(commands: {', '.join(handlers)}; see 'aieco --help')")
@@ -104,6 +105,12 @@ def _sweep(args: list[str]) -> None:
     from experiments.cli.sweep import sweep_command
 
     sweep_command(args)
+
+
+def _explore(args: list[str]) -> None:
+    from experiments.explore.cli import explore_command
+
+    explore_command(args)
 
 
 def _params(args: list[str]) -> None:
