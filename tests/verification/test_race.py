@@ -193,7 +193,9 @@ def test_stationary_check_fails_on_a_broken_race(name, point):
     lowers it at (1.5, 0.80) from 0.752 to 0.029. Each is more than three tolerances
     (0.077, 0.075) away. Smaller slips are below this test's resolution and are caught
     elsewhere: the collective-risk matrix moves these shares by 0.02 (the exact matrix
-    test catches it), payoffs averaged over all Z labs including oneself by 0.02 to 0.03."""
+    test catches it), payoffs averaged over all Z labs including oneself by 0.02 to 0.03
+    (tests/unit/test_kernels.py compares the kernel event by event with tests/naive.py,
+    which averages over the other Z - 1)."""
     with mutant(name):
         check = stationary(*point)
     assert not check.passed, (str(check), check.detail)
