@@ -23,12 +23,12 @@ $(BIN)/python:
 
 $(DEPS): pyproject.toml $(LOCK) | $(BIN)/python
 	$(BIN)/pip install -q -c $(LOCK) hatchling
-	$(BIN)/pip install -q -c $(LOCK) .
+	$(BIN)/pip install -q -c $(LOCK) ".[explore]"
 	touch $@
 
 $(DEVDEPS): pyproject.toml $(LOCK) | $(BIN)/python
 	$(BIN)/pip install -q -c $(LOCK) hatchling
-	$(BIN)/pip install -q -c $(LOCK) ".[dev]"
+	$(BIN)/pip install -q -c $(LOCK) ".[dev,explore]"
 	touch $@ $(DEPS)
 
 # Not editable, as a user installs it: the configs ship inside the wheel. Reinstalling the

@@ -13,7 +13,7 @@ import pandas as pd
 import yaml
 
 from analysis import figures
-from analysis.collect import ExperimentMeta, collect, find_runs
+from analysis.collect import ExperimentMeta, candidate_folders, collect, find_runs
 from analysis.stats import findings, means_table
 from analysis.theme import label, set_theme
 from sim.io import write_text
@@ -33,7 +33,10 @@ def load(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def experiment_of(root: Path, summary: pd.DataFrame) -> ExperimentMeta:
     """The experiment metadata recorded in the first run's config, with sane fallbacks."""
-    runs = find_runs(root)
+    # a complete run's config, or, when the report works from tables kept after runs were
+    # damaged or pruned, any run folder's that is still there
+    runs = find_runs(root) or [f for f in candidate_folders(root)
+                               if (f / "config.yaml").is_file()]
     meta: dict = {}
     if runs:
         cfg = yaml.safe_load((runs[0] / "config.yaml").read_text()) or {}

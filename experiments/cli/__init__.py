@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "report": "write the figures and report.md of a sweep",
     "bench": "measure speed and memory against the performance targets",
     "params": "list every parameter (default, range, unit, meaning, source) and option",
+    "explore": "open the explorer in a browser: live runs, comparisons, sweeps",
 }
 
 EXAMPLES = """\
@@ -78,7 +79,7 @@ def _main(argv: list[str]) -> None:
     command, rest = argv[0], argv[1:]
     handlers: dict[str, Callable[[list[str]], None]] = {
         "run": _run, "compare": _compare, "sweep": _sweep, "collect": _collect,
-        "report": _report, "bench": _bench, "params": _params}
+        "report": _report, "bench": _bench, "params": _params, "explore": _explore}
     if command not in handlers:
         fail(f"unknown command '{command}'{suggest(command, handlers)} "
              f"(commands: {', '.join(handlers)}; see 'aieco --help')")
@@ -106,6 +107,12 @@ def _sweep(args: list[str]) -> None:
     sweep_command(args)
 
 
+def _explore(args: list[str]) -> None:
+    from experiments.explore.cli import explore_command
+
+    explore_command(args)
+
+
 def _params(args: list[str]) -> None:
     from experiments.cli.params_cmd import params_command
 
@@ -122,7 +129,9 @@ FOLDER_HELP = {
     "collect": ("Gather the complete run folders under DIR (found by their manifest.json) "
                 "into\nDIR/results.parquet (one row per run and step) and DIR/summary.parquet "
                 "(one row\nper run, with its swept parameters). 'aieco sweep' does this "
-                "itself when it ends;\nrun it again after adding runs by hand.",
+                "itself when it ends;\nrun it again after adding runs by hand. Incomplete "
+                "or damaged runs are named one\nline each and left out; tables that would "
+                "lose runs the previous ones hold are\nnot written (--replace writes them).",
                 "aieco collect outputs/sweeps/concentration"),
     "report": ("Write DIR/report.md, with its figures in DIR/figures/, for the runs under "
                "DIR\n(collected afresh first): the experiment's question and levers, the "
@@ -133,18 +142,26 @@ FOLDER_HELP = {
 
 
 def _folder(args: list[str], command: str) -> str:
+    return str(_folder_args(args, command).dir)
+
+
+def _folder_args(args: list[str], command: str) -> argparse.Namespace:
     text, example = FOLDER_HELP[command]
     parser = Parser(prog=f"aieco {command}", description=text,
                     formatter_class=argparse.RawDescriptionHelpFormatter,
                     epilog=f"example:\n  {example}")
     parser.add_argument("dir", metavar="DIR",
                         help="a sweep folder (or any folder holding run folders)")
+    if command == "collect":
+        parser.add_argument("--replace", action="store_true",
+                            help="write the tables even if they lose runs the previous "
+                                 "ones hold")
     ns = parser.parse_args(args)
     from pathlib import Path
 
     if not Path(ns.dir).is_dir():
         raise ConfigError("dir", ns.dir, "is not a folder")
-    return str(ns.dir)
+    return ns
 
 
 def _collect(args: list[str]) -> None:
@@ -152,8 +169,9 @@ def _collect(args: list[str]) -> None:
 
     from analysis.collect import RESULTS, SUMMARY, collect
 
-    root = Path(_folder(args, "collect"))
-    _, summary = collect(root)
+    ns = _folder_args(args, "collect")
+    root = Path(ns.dir)
+    _, summary = collect(root, replace=ns.replace)
     if summary.empty:
         fail(f"no complete runs under {root}")
     print(f"{len(summary)} runs: {root / RESULTS}, {root / SUMMARY}")

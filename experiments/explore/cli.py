@@ -50,6 +50,10 @@ def parser() -> Parser:
                    help="interface to listen on (default: %(default)s, this machine only; "
                         "anything else lets other machines reach the explorer)")
     p.add_argument("--sweep", metavar="DIR", help="a sweep folder to open on the sweeps page")
+    p.add_argument("--threads", type=int, default=1, metavar="N",
+                   help="Numba threads for the explorer's models; results are the same on "
+                        "any number (default: %(default)s, which leaves the other cores to "
+                        "the page and the browser)")
     p.add_argument("--out", default="outputs", metavar="DIR",
                    help="where saved runs go (DIR/explore) and sweeps are listed from "
                         "(DIR/sweeps) (default: %(default)s)")
@@ -62,6 +66,9 @@ def check(ns: argparse.Namespace) -> None:
 
     if importlib.util.find_spec("solara") is None:
         fail(f"the explorer needs Solara, which is not installed: {INSTALL_HINT}")
+    if not 1 <= ns.threads <= (os.cpu_count() or 1):
+        fail(f"--threads={ns.threads} is invalid: must be an integer in "
+             f"[1, {os.cpu_count() or 1}] (the cores of this machine)")
     if not 0 <= ns.port <= 65535:
         fail(f"--port={ns.port} is invalid: must be an integer in [0, 65535]")
     if ns.sweep is not None:
@@ -117,6 +124,7 @@ def explore_command(args: list[str]) -> None:
               "its scripts from cdn.jsdelivr.net and stays blank without internet access; "
               f"{INSTALL_HINT}", file=sys.stderr)
     os.environ["AIECO_EXPLORE_OUT"] = str(Path(ns.out).expanduser().resolve())
+    os.environ["AIECO_EXPLORE_THREADS"] = str(ns.threads)
     if ns.sweep:
         os.environ["AIECO_EXPLORE_SWEEP"] = str(Path(ns.sweep).expanduser().resolve())
     serve(ns.host, ns.port)
@@ -129,7 +137,6 @@ def serve(host: str, port: int) -> None:
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
     os.environ.setdefault("SOLARA_THEME_SHOW_BANNER", "False")
     warnings.filterwarnings("ignore", message=".*samesite=none.*")
-    start = time.perf_counter()
     import logging
 
     import solara.server.starlette  # noqa: F401 - reads SOLARA_APP when imported
@@ -139,14 +146,14 @@ def serve(host: str, port: int) -> None:
     server = uvicorn.Server(uvicorn.Config("solara.server.starlette:app", host=host,
                                            port=port, log_level="warning", access_log=False,
                                            loop="asyncio"))
-    shown = f"[{host}]" if ":" in host else host
+    address = address_of(host, port)
 
     def announce() -> None:
         while not server.started and not server.should_exit:
             time.sleep(0.02)
         if server.started:
-            print(f"aieco explore: open http://{shown}:{port}/ in a browser (ready after "
-                  f"{time.perf_counter() - start:.1f} s; Ctrl-C stops it)", flush=True)
+            print(f"aieco explore: open {address} in a browser (Ctrl-C stops it)",
+                  flush=True)
             warm()
 
     threading.Thread(target=announce, daemon=True, name="aieco-announce").start()
@@ -154,6 +161,14 @@ def serve(host: str, port: int) -> None:
         server.run()
     except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C after shutting down cleanly
         pass
+
+
+def address_of(host: str, port: int) -> str:
+    """The address to open: this machine's for a wildcard host, which no browser opens."""
+    if host in ("0.0.0.0", "::", ""):
+        return (f"http://127.0.0.1:{port}/ here, or http://{socket.gethostname()}:{port}/ "
+                "from another machine,")
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
 
 
 def warm() -> None:

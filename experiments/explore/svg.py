@@ -15,6 +15,7 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -62,7 +63,8 @@ def nice_ticks(lo: float, hi: float, n: int = 5, integer: bool = False) -> list[
         return [lo] if math.isfinite(lo) else []
     raw = (hi - lo) / max(1, n - 1)
     mag = 10 ** math.floor(math.log10(raw))
-    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10)  # the finest step giving at most n+1
+                if math.floor(hi / (m * mag)) - math.ceil(lo / (m * mag)) + 1 <= n + 1)
     if integer:
         step = float(max(1, math.ceil(step)))
     start = math.ceil(lo / step - 1e-9) * step
@@ -72,6 +74,16 @@ def nice_ticks(lo: float, hi: float, n: int = 5, integer: bool = False) -> list[
         ticks.append(round(v, 12))
         v += step
     return ticks
+
+
+def tick(value: float, ticks: list[float]) -> str:
+    """A tick label with as many decimals as the step between ticks needs."""
+    step = abs(ticks[1] - ticks[0]) if len(ticks) > 1 else 0.0
+    if step == 0 or not (1e-3 <= abs(value) < 1e6 or value == 0):
+        return number(value)
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9) + (0 if round(
+        step / 10 ** math.floor(math.log10(step)), 6) in (1, 2, 5) else 1))
+    return f"{value:.{decimals}f}"
 
 
 def _finite(values: ArrayLike | None) -> np.ndarray:
@@ -102,11 +114,22 @@ def _y_range(series: list[Series], include_zero: bool,
     lo, hi = float(values.min()), float(values.max())
     if include_zero:
         lo, hi = min(lo, 0.0), max(hi, 0.0)
-    if hi - lo < 1e-12 * max(1.0, abs(hi)):
+    if hi - lo < 1e-12 * max(1.0, abs(hi)):  # one value: centre it, or start at zero
         pad = 0.5 * abs(hi) if hi else 1.0
-        return lo - pad, hi + pad
+        return (0.0, hi + pad if hi else 1.0) if include_zero and lo >= 0 else (lo - pad,
+                                                                               hi + pad)
     pad = 0.06 * (hi - lo)
     return (lo if include_zero and lo == 0 else lo - pad), hi + pad
+
+
+def _attr(text: str) -> str:
+    """Text for a single-quoted attribute (double quotes, as in JSON, stay as they are)."""
+    return html.escape(text, quote=False).replace("'", "&#x27;")
+
+
+def _compact(data: object) -> str:
+    """JSON without spaces (every float still exact: JSON writes the shortest repr)."""
+    return json.dumps(data, separators=(",", ":"))
 
 
 def _json(values: ArrayLike) -> list[float | None]:
@@ -118,17 +141,67 @@ def _legend(series: list[Series], width: float, y0: float) -> tuple[list[str], f
     """Legend swatches in rows; returns the elements and the height used."""
     parts, x, y = [], 52.0, y0
     for s in series:
-        w = 22 + 6.4 * len(s.name)
+        empty = np.asarray(s.y).size > 0 and _finite(s.y).size == 0  # values, none defined
+        label = s.name + (" (undefined)" if empty else "")
+        w = 22 + 6.4 * len(label)
         if x + w > width and x > 52:
             x, y = 52.0, y + 15
         dash = " stroke-dasharray='4 3'" if s.dash else ""
         tip = f"<title>{html.escape(s.name + ': ' + s.note)}</title>" if s.note else ""
         parts.append(f"<g>{tip}<line x1='{x:.1f}' y1='{y - 4:.1f}' x2='{x + 14:.1f}' "
                      f"y2='{y - 4:.1f}' stroke='{s.color}' stroke-width='3'{dash}/>"
-                     f"<text x='{x + 18:.1f}' y='{y:.1f}' font-size='11' fill='#333'>"
-                     f"{html.escape(s.name)}</text></g>")
+                     f"<text x='{x + 18:.1f}' y='{y:.1f}' font-size='11' "
+                     f"fill='{'#999' if empty else '#333'}'>{html.escape(label)}</text></g>")
         x += w + 10
     return parts, (y - y0) + 15
+
+
+@dataclass
+class Frame2D:
+    """The plot area of a chart and its data ranges; maps values to pixels."""
+
+    left: float
+    top: float
+    width: float
+    height: float
+    x0: float
+    x1: float
+    y0: float
+    y1: float
+
+    def sx(self, v: Any) -> Any:
+        """x pixel(s) of value(s) ``v``."""
+        return self.left + (v - self.x0) / (self.x1 - self.x0) * self.width
+
+    def sy(self, v: Any) -> Any:
+        """y pixel(s) of value(s) ``v``."""
+        return self.top + (1 - (v - self.y0) / (self.y1 - self.y0)) * self.height
+
+
+def _title(title: str, unit: str) -> str:
+    return (f"<text x='8' y='16' font-size='13' font-weight='600' fill='#222'>"
+            f"{html.escape(title)}<tspan font-weight='400' fill='#666' font-size='11'>"
+            f"{'  [' + html.escape(unit) + ']' if unit else ''}</tspan></text>")
+
+
+def _axes(f: Frame2D, x_label: str, zero_line: bool, bottom_y: float) -> list[str]:
+    """Grid, tick labels, the x label, an optional zero line and the frame."""
+    right, base = f.left + f.width, f.top + f.height
+    yt = nice_ticks(f.y0, f.y1)
+    out = [f"<line x1='{f.left}' x2='{right}' y1='{f.sy(v):.1f}' y2='{f.sy(v):.1f}' "
+           f"stroke='#e6e6e6'/><text x='{f.left - 5}' y='{f.sy(v) + 4:.1f}' font-size='10' "
+           f"fill='#555' text-anchor='end'>{tick(v, yt)}</text>" for v in yt]
+    out += [f"<text x='{f.sx(v):.1f}' y='{base + 14:.1f}' font-size='10' fill='#555' "
+            f"text-anchor='middle'>{number(v)}</text>"
+            for v in nice_ticks(f.x0, f.x1, 6, integer=True)]
+    out.append(f"<text x='{right}' y='{bottom_y}' font-size='10' fill='#777' "
+               f"text-anchor='end'>{html.escape(x_label)}</text>")
+    if zero_line and f.y0 < 0 < f.y1:
+        out.append(f"<line x1='{f.left}' x2='{right}' y1='{f.sy(0):.1f}' y2='{f.sy(0):.1f}' "
+                   "stroke='#444' stroke-width='1'/>")
+    out.append(f"<rect x='{f.left}' y='{f.top}' width='{f.width:.1f}' height='{f.height:.1f}' "
+               "fill='none' stroke='#bbb'/>")
+    return out
 
 
 def line_chart(series: list[Series], *, title: str, unit: str = "", testid: str = "",
@@ -143,83 +216,65 @@ def line_chart(series: list[Series], *, title: str, unit: str = "", testid: str 
     """
     for i, s in enumerate(series):
         s.color = s.color or PALETTE[i % len(PALETTE)]
-    head = [f"<text x='8' y='16' font-size='13' font-weight='600' fill='#222'>"
-            f"{html.escape(title)}<tspan font-weight='400' fill='#666' font-size='11'>"
-            f"{'  [' + html.escape(unit) + ']' if unit else ''}</tspan></text>"]
     legend, used = _legend(series, width - 8, 34) if len(series) > 1 else ([], 0.0)
-    left, right, top, bottom = 52.0, 12.0, 26.0 + used + 6, 30.0
-    pw, ph = width - left - right, height - top - bottom
+    top = 26.0 + used + 6
     xs_all = np.concatenate([_finite(s.x) for s in series]) if series else np.zeros(0)
     x0, x1 = x_range if x_range else ((float(xs_all.min()), float(xs_all.max()))
                                      if xs_all.size else (0.0, 1.0))
-    if x1 <= x0:
-        x1 = x0 + 1
     y0, y1 = _y_range(series, include_zero or zero_line, y_range)
-
-    def sx(v: float) -> float:
-        return left + (v - x0) / (x1 - x0) * pw
-
-    def sy(v: float) -> float:
-        return top + (1 - (v - y0) / (y1 - y0)) * ph
-
-    body = []
-    for v in nice_ticks(y0, y1, 5):
-        body.append(f"<line x1='{left}' x2='{left + pw}' y1='{sy(v):.1f}' y2='{sy(v):.1f}' "
-                    f"stroke='#e6e6e6'/><text x='{left - 5}' y='{sy(v) + 4:.1f}' "
-                    f"font-size='10' fill='#555' text-anchor='end'>{number(v)}</text>")
-    for v in nice_ticks(x0, x1, 6, integer=True):
-        body.append(f"<text x='{sx(v):.1f}' y='{top + ph + 14:.1f}' font-size='10' fill='#555' "
-                    f"text-anchor='middle'>{number(v)}</text>")
-    body.append(f"<text x='{left + pw}' y='{height - 3}' font-size='10' fill='#777' "
-                f"text-anchor='end'>{html.escape(x_label)}</text>")
-    if zero_line and y0 < 0 < y1:
-        body.append(f"<line x1='{left}' x2='{left + pw}' y1='{sy(0):.1f}' y2='{sy(0):.1f}' "
-                    "stroke='#444' stroke-width='1'/>")
-    body.append(f"<rect x='{left}' y='{top}' width='{pw:.1f}' height='{ph:.1f}' fill='none' "
-                "stroke='#bbb'/>")
+    f = Frame2D(52.0, top, width - 64.0, height - top - 30.0, x0, max(x1, x0 + 1), y0, y1)
+    body = _axes(f, x_label, zero_line, height - 3)
     for s in series:
-        body.extend(_draw_series(s, sx, sy, hover))
+        body.extend(_draw_series(s, f.sx, f.sy, hover))
     data = {s.name: _json(s.y) for s in series}
     xs = _json(series[0].x) if series else []
-    attrs = (f"data-testid='{html.escape(testid)}' data-x='{html.escape(json.dumps(xs))}' "
-             f"data-series='{html.escape(json.dumps(data))}'")
+    attrs = (f"data-testid='{html.escape(testid)}' data-x='{_attr(_compact(xs))}' "
+             f"data-series='{_attr(_compact(data))}'")
     return (f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "
             f"viewBox='0 0 {width} {height}' {FONT} class='aieco-chart aieco-line' {attrs} "
             f"style='flex: 1 1 {0.85 * width:.0f}px; max-width: {1.25 * width:.0f}px; "
-            "height: auto' role='img' "
-            f"aria-label='{html.escape(title)}'>" + "".join(head + legend + body) + "</svg>")
+            "width: 100%; height: auto' role='img' "
+            f"aria-label='{html.escape(title)}'>" + "".join([_title(title, unit), *legend, *body])
+            + "</svg>")
+
+
+def _points(px: list[float], py: list[float], idx: list[int]) -> str:
+    # whole pixels: a page of charts is a third smaller, and a half pixel does not show
+    return " ".join([f"{px[i]:.0f},{py[i]:.0f}" for i in idx])
 
 
 def _draw_series(s: Series, sx, sy, hover: bool) -> list[str]:
+    """A series' band, line and (with ``hover``) point tooltips; ``sx``/``sy`` map arrays."""
     x = np.asarray(s.x, dtype=float)
     y = np.asarray(s.y, dtype=float)
     out = []
     banded = s.lo is not None and s.hi is not None
     lo = np.asarray(s.lo if banded else np.full(y.shape, np.nan), dtype=float)
     hi = np.asarray(s.hi if banded else np.full(y.shape, np.nan), dtype=float)
+    px, py = sx(x).tolist(), sy(y).tolist()  # plain floats format several times faster
     if banded:
+        plo, phi = sy(lo).tolist(), sy(hi).tolist()
         for seg in _segments(x, lo + hi):
-            pts = [f"{sx(x[i]):.1f},{sy(hi[i]):.1f}" for i in seg]
-            pts += [f"{sx(x[i]):.1f},{sy(lo[i]):.1f}" for i in seg[::-1]]
-            out.append(f"<polygon points='{' '.join(pts)}' fill='{s.color}' fill-opacity='0.18' "
+            idx = seg.tolist()
+            pts = _points(px, phi, idx) + " " + _points(px, plo, idx[::-1])
+            out.append(f"<polygon points='{pts}' fill='{s.color}' fill-opacity='0.18' "
                        "stroke='none'/>")
     dash = " stroke-dasharray='5 3'" if s.dash else ""
     tip = f"<title>{html.escape(s.name + ': ' + s.note)}</title>" if s.note else ""
     for seg in _segments(x, y):
         if seg.size == 1:
-            i = seg[0]
-            out.append(f"<circle cx='{sx(x[i]):.1f}' cy='{sy(y[i]):.1f}' r='2.5' "
-                       f"fill='{s.color}'/>")
+            i = int(seg[0])
+            out.append(f"<circle cx='{px[i]:.1f}' cy='{py[i]:.1f}' r='2.5' fill='{s.color}'/>")
             continue
-        line = " ".join(f"{sx(x[i]):.1f},{sy(y[i]):.1f}" for i in seg)
-        out.append(f"<polyline points='{line}' fill='none' stroke='{s.color}' "
-                   f"stroke-width='2' stroke-linejoin='round'{dash}>{tip}</polyline>")
+        out.append(f"<polyline points='{_points(px, py, seg.tolist())}' fill='none' "
+                   f"stroke='{s.color}' stroke-width='2' stroke-linejoin='round'{dash}>{tip}"
+                   "</polyline>")
     name = html.escape(s.name)
-    for i in np.flatnonzero(np.isfinite(y) & np.isfinite(x)) if hover else []:
+    for i in np.flatnonzero(np.isfinite(y) & np.isfinite(x)).tolist() if hover else []:
         band = ""
         if math.isfinite(lo[i] + hi[i]):
             band = f" (95% CI {number(lo[i])} to {number(hi[i])})"
-        out.append(f"<circle cx='{sx(x[i]):.1f}' cy='{sy(y[i]):.1f}' r='5' fill='transparent'>"
+        out.append(f"<circle cx='{px[i]:.1f}' cy='{py[i]:.1f}' r='5' fill='transparent'>"
                    f"<title>{name}: {number(y[i])}{band} at {number(x[i])}</title></circle>")
     return out
 
@@ -248,9 +303,7 @@ def heatmap(rows: Sequence[str], cols: Sequence[str], values: np.ndarray, *, tit
     finite = values[np.isfinite(values)]
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     span = (hi - lo) or 1.0
-    out = [f"<text x='8' y='16' font-size='13' font-weight='600' fill='#222'>"
-           f"{html.escape(title)}<tspan font-weight='400' fill='#666' font-size='11'>"
-           f"{'  [' + html.escape(unit) + ']' if unit else ''}</tspan></text>",
+    out = [_title(title, unit),
            f"<text x='{left:.1f}' y='{top - 26:.1f}' font-size='11' fill='#555'>"
            f"{html.escape(col_label)} →</text>",
            f"<text x='8' y='{top - 6:.1f}' font-size='11' fill='#555'>"
@@ -278,7 +331,7 @@ def heatmap(rows: Sequence[str], cols: Sequence[str], values: np.ndarray, *, tit
             "values": [_json(row) for row in values]}
     return (f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "
             f"viewBox='0 0 {width} {height}' {FONT} class='aieco-chart' "
-            f"data-testid='{html.escape(testid)}' data-values='{html.escape(json.dumps(data))}' "
+            f"data-testid='{html.escape(testid)}' data-values='{_attr(_compact(data))}' "
             f"role='img' aria-label='{html.escape(title)}'>" + "".join(out) + "</svg>")
 
 
@@ -298,9 +351,7 @@ def bars(labels: Sequence[str], values: Sequence[float], *, title: str, unit: st
     top_value = x_max if x_max else (float(np.nanmax(vals)) if vals.size and np.isfinite(
         vals).any() else 1.0) or 1.0
     room = width - left - 56
-    out = [f"<text x='8' y='16' font-size='13' font-weight='600' fill='#222'>"
-           f"{html.escape(title)}<tspan font-weight='400' fill='#666' font-size='11'>"
-           f"{'  [' + html.escape(unit) + ']' if unit else ''}</tspan></text>"]
+    out = [_title(title, unit)]
     for i, (label, v) in enumerate(zip(labels, vals, strict=True)):
         y = top + i * bar_h
         w = max(0.0, v / top_value * room) if math.isfinite(v) else 0.0
@@ -314,5 +365,5 @@ def bars(labels: Sequence[str], values: Sequence[float], *, title: str, unit: st
     data = {"labels": [str(label) for label in labels], "values": _json(vals)}
     return (f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "
             f"viewBox='0 0 {width} {height}' {FONT} class='aieco-chart' "
-            f"data-testid='{html.escape(testid)}' data-values='{html.escape(json.dumps(data))}' "
+            f"data-testid='{html.escape(testid)}' data-values='{_attr(_compact(data))}' "
             f"role='img' aria-label='{html.escape(title)}'>" + "".join(out) + "</svg>")

@@ -142,14 +142,14 @@ def load_sweep(root: str | Path) -> Sweep:
     if not runs:
         raise NotASweep(f"{root} is not a sweep: no complete run folder (one with a "
                         f"manifest.json) within {DEPTH} levels below it")
-    results, summary = _tables(root, runs)
+    notes: list[str] = []
+    results, summary = _tables(root, runs, notes)
     try:
         exp = experiment_of(root, summary)
     except FileNotFoundError as exc:
         raise NotASweep(str(exc).splitlines()[0]) from None
     levers = exp.levers or [c for c in swept_columns(summary)
                             if c in results and summary[c].nunique() > 1][:2]
-    notes = []
     if not exp.levers and levers:
         notes.append("No experiment levers recorded; showing the swept values that vary.")
     report = root / "report.md"
@@ -158,8 +158,13 @@ def load_sweep(root: str | Path) -> Sweep:
                  report=report if report.exists() else None, notes=notes)
 
 
-def _tables(root: Path, runs: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The sweep's saved tables if they are newer than every run, else collected afresh."""
+def _tables(root: Path, runs: list[Path],
+            notes: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The sweep's saved tables if they are newer than every run, else collected afresh.
+
+    Collected afresh, in memory only, with file sizes checked but not checksums (a page
+    should open a large sweep in seconds); runs left out are named in ``notes``.
+    """
     from analysis.collect import RESULTS, SUMMARY, collect
 
     saved = [root / RESULTS, root / SUMMARY]
@@ -168,7 +173,7 @@ def _tables(root: Path, runs: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
         results, summary = (pd.read_parquet(p) for p in saved)
         if len(summary) == len(runs):
             return results, summary
-    return collect(root, write=False)
+    return collect(root, write=False, verify=False, say=notes.append)
 
 
 def saved_runs(folder: Path) -> list[dict[str, Any]]:

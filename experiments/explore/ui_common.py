@@ -19,6 +19,7 @@ import solara
 
 #: environment variables through which ``aieco explore`` passes its flags to the app
 ENV_OUT, ENV_SWEEP = "AIECO_EXPLORE_OUT", "AIECO_EXPLORE_SWEEP"
+ENV_THREADS = "AIECO_EXPLORE_THREADS"
 ODD_PATH = "/model"
 
 CSS = """
@@ -27,6 +28,7 @@ CSS = """
 .aieco-banner a { font-weight: 600; }
 .aieco-charts { display: flex; flex-wrap: wrap; gap: 10px 14px; align-items: flex-start; }
 .aieco-charts svg { background: #fff; }
+.aieco-live > div { margin-bottom: 8px; }
 .aieco-status { font-size: 14px; color: #333; }
 .aieco-status b { color: #111; }
 .aieco-cmd { display: flex; gap: 8px; align-items: center; background: #f4f6f8;
@@ -55,6 +57,14 @@ table.aieco-table td.l, table.aieco-table th.l { text-align: left; }
 def out_dir() -> Path:
     """Where the explorer saves runs (``<out>/explore``) and finds sweeps (``<out>/sweeps``)."""
     return Path(os.environ.get(ENV_OUT) or "outputs")
+
+
+def threads() -> int:
+    """Numba threads for the explorer's models (``--threads``; 1 by default)."""
+    try:
+        return max(1, int(os.environ.get(ENV_THREADS) or 1))
+    except ValueError:
+        return 1
 
 
 def sweep_arg() -> str:

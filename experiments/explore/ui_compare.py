@@ -22,7 +22,7 @@ from experiments.explore.controls import (
     picker_groups,
 )
 from experiments.explore.svg import Series, line_chart, number
-from experiments.explore.ui_common import ErrorLine, guarded
+from experiments.explore.ui_common import ErrorLine, guarded, threads
 from experiments.explore.views import chart_unit, note_of, table_html
 
 MAX_SEEDS = 200
@@ -64,7 +64,8 @@ def compare_task() -> None:
     try:
         result.value = cmp.run_pairs(
             a, b, n, progress=lambda done, total: progress.set((done, total)),
-            cancelled=lambda: cancel_requested.value or not compare_task.is_current())
+            cancelled=lambda: cancel_requested.value or not compare_task.is_current(),
+            threads=threads())
     except cmp.Cancelled:
         done, total = progress.value
         status.value = f"Cancelled after {done} of {total} runs; nothing was kept."
@@ -157,6 +158,8 @@ def Settings() -> None:
 def Results() -> None:
     """Summary sentences, paired-difference charts and the detail of one outcome."""
     comp = result.value
+    if comp is None and compare_task.pending:
+        return
     if comp is None:
         solara.HTML(tag="div", classes=["aieco-note"], unsafe_innerHTML=(
             "Pick two scenarios and press <b>Run comparison</b>. Both run on the same seeds, "

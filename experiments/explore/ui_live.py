@@ -26,8 +26,7 @@ from experiments.explore.controls import (
     picker_groups,
 )
 from experiments.explore.live import Frame, LiveRun, save_run
-from experiments.explore.ui_common import ErrorLine, guarded, one_line, out_dir
-from experiments.explore.views import command_html
+from experiments.explore.ui_common import ErrorLine, guarded, one_line, out_dir, threads
 
 #: the fastest frame rate of a running model (the page is redrawn at most this often)
 MIN_FRAME_S = 0.1
@@ -55,7 +54,7 @@ def reset_state() -> None:
 def apply() -> None:
     """Rebuild the model from the scenario the controls show (its seed, from quarter 0)."""
     running.value = False
-    new = LiveRun(scenario.value or Scenario())
+    new = LiveRun(scenario.value or Scenario(), threads=threads())
     live.value = new
     show(new, new.frame())
     saved.value = ""
@@ -64,6 +63,11 @@ def apply() -> None:
 def edit(new: Scenario) -> None:
     """Change the scenario; before the first step (or with no model) apply it at once."""
     old = live.value
+    if old is not None and new.steps < old.t:
+        from sim.params import ConfigError
+
+        raise ConfigError("run.steps", new.steps, f"is below the {old.t} quarters already "
+                          "run; press Reset first to run fewer")
     scenario.value = new
     if old is not None and new.steps != old.stop_at:  # the run length applies mid-run
         old.stop_at = new.steps
@@ -71,31 +75,67 @@ def edit(new: Scenario) -> None:
         if not running.value:
             show(old, old.frame())
     if old is None or (old.t == 0 and not running.value):
-        apply()
+        if not invalid(new):
+            apply()
+
+
+def invalid(sc: Scenario) -> str:
+    """Why the model cannot be built from ``sc`` (one line), or ``""``."""
+    try:
+        sc.params()
+    except Exception as exc:
+        return one_line(exc)
+    return ""
 
 
 def set_field(key: str, value: Any) -> None:
     """A value typed or picked for one parameter: applied, or its one-line error kept."""
     try:
-        new = (scenario.value or Scenario()).with_value(key, value)
-    except Exception as exc:
+        edit((scenario.value or Scenario()).with_value(key, value))
+    except Exception as exc:  # shown under the field; the old value is kept
         field_errors.value = {**field_errors.value, key: one_line(exc)}
         return
     field_errors.value = {k: e for k, e in field_errors.value.items() if k != key}
-    edit(new)
 
 
 def show(run: LiveRun, f: Frame) -> None:
-    """Put a frame on the page (the buttons re-render only when the run's position changes)."""
+    """Put a frame on the page through its reactive state (a render of the live views)."""
     frame.value = f
+    locate(run, f)
+
+
+def locate(run: LiveRun, f: Frame) -> None:
+    """Where the run is: the buttons re-render only when this changes."""
     position.value = "start" if f.t == 0 else ("end" if f.t >= run.stop_at else "middle")
 
 
+def page_html(run: LiveRun, f: Frame, busy: bool) -> str:
+    """The live views' HTML for a frame, timing how long building it takes."""
+    t = {"step_ms": f.step_ms, "render_ms": run.render_ms, "html_ms": run.html_ms}
+    command = dataclasses.replace(f.scenario, steps=run.stop_at).command()
+    start = time.perf_counter()
+    page = views.live_html(f, busy, t, command)
+    run.html_ms = 1000 * (time.perf_counter() - start)
+    return page
+
+
 def publish(run: LiveRun, f: Frame) -> None:
-    """Show a frame; time how long the page took to draw it (shown with the next frame)."""
+    """Show a new quarter; time it (the time is shown with the next frame).
+
+    Once the live views are on the page their widget is updated directly: one message to
+    the browser and no re-render of the page's components, which took about as long as the
+    model's step. The views read the newest frame whenever they do re-render.
+    """
     start = time.perf_counter()
     run.published = f.t
-    show(run, f)
+    run.latest = f
+    widget = run.view
+    if widget is None:
+        show(run, f)
+    else:
+        widget.unsafe_innerHTML = page_html(run, f, running.value)
+        run.shown = f.t
+        locate(run, f)
     run.render_ms = 1000 * (time.perf_counter() - start)
 
 
@@ -119,7 +159,8 @@ def run_loop() -> None:
         while running.value and live.value is run and not run.done and run_loop.is_current():
             f = run.step()
             now = time.perf_counter()
-            if run.shown == run.published and now - published_at >= frame_s:
+            drawn = run.shown == run.published or run.view is None  # None: views not shown
+            if drawn and now - published_at >= frame_s:
                 published_at = now
                 publish(run, f)
                 frame_s = max(MIN_FRAME_S, 1.5 * run.render_ms / 1000)
@@ -209,6 +250,7 @@ def ScenarioPanel() -> None:
     run = live.value
     applied = run.scenario if run is not None else None
     pending = [d for d in sc.differences(applied) if d != "run.steps"] if applied else []
+    problem = solara.use_memo(lambda: invalid(sc), [sc])
     with solara.Column(gap="6px", style={"min-width": "330px", "max-width": "420px"}):
         solara.HTML(tag="div", classes=["aieco-h"], unsafe_innerHTML="Scenario")
         for g in picker_groups():
@@ -223,7 +265,11 @@ def ScenarioPanel() -> None:
                                  error=field_errors.value.get(key) or False,
                                  message=c.when, classes=[f"field-{key.replace('.', '-')}"])
         Buttons()
-        if pending:
+        if problem:
+            solara.Error(f"These settings cannot run: {problem}. The model keeps the last "
+                         "settings that could; fix the value, or undo it.", dense=True,
+                         classes=["aieco-invalid"])
+        elif pending:
             solara.Warning(f"{len(pending)} change{'s' if len(pending) > 1 else ''} not yet "
                            f"applied ({', '.join(pending[:4])}{', ...' if len(pending) > 4 else ''}"
                            "): press Reset to rebuild the model with them.", dense=True,
@@ -271,25 +317,40 @@ def Buttons() -> None:
 
 @solara.component
 def LiveViews() -> None:
-    """Status, command line, charts and agent views of the current frame."""
+    """Status, command line, charts and agent views of the newest frame."""
     f = frame.value
     run = live.value
-
-    def ack() -> None:  # runs once the frame is on the page: the loop may publish the next
-        if run is not None and f is not None:
-            run.shown = f.t
-
-    solara.use_effect(ack, [f])
     if f is None or run is None:
         solara.Info("Building the model ...")
         return
-    t = {"step_ms": f.step_ms, "render_ms": run.render_ms}
-    solara.HTML(tag="div", classes=["aieco-status"], unsafe_innerHTML=views.status_html(
-        f, running.value, t), attributes=views.status_attributes(f, running.value, t))
-    solara.HTML(tag="div", unsafe_innerHTML=command_html(
-        dataclasses.replace(f.scenario, steps=run.stop_at).command()))
-    solara.HTML(tag="div", classes=["aieco-charts"], unsafe_innerHTML=views.charts_html(f))
-    solara.HTML(tag="div", classes=["aieco-charts"], unsafe_innerHTML=views.agents_html(f))
+    if run.latest is not None and run.latest.t > f.t:  # published straight to the widget
+        f = run.latest
+    LiveBody(run, f, running.value)
+
+
+@solara.component
+def LiveBody(run: LiveRun, f: Frame, busy: bool) -> None:
+    """The live views as one widget that :func:`publish` also updates directly.
+
+    The widget is made here rather than as an element, so re-renders of the page leave it
+    alone: an element's widget gets its recorded properties back on every render, which
+    would undo a direct update.
+    """
+    widget = solara.use_memo(
+        lambda: solara.widgets.HTML(tag="div", attributes={"class": "aieco-live"}), [])
+    widget.unsafe_innerHTML = page_html(run, f, busy)
+    solara.Column(children=[widget], gap="0px")
+
+    def attach() -> Any:
+        run.view = widget
+        run.shown = f.t
+
+        def detach() -> None:
+            run.view = None
+        return detach
+
+    solara.use_effect(attach, [run])
+    solara.use_effect(lambda: widget.close, [])  # closed when the views leave the page
 
 
 @solara.component

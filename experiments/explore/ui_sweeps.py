@@ -143,11 +143,15 @@ def _charts(s: Sweep, o: str) -> str:
     series = [Series(name, d["step"], d["mean"], d["lo"], d["hi"])
               for name, d in s.series(o, hue, where)]
     title = f"{o} over time" + (f", {s.levers[1]} = {level.value}" if where else "")
-    out = line_chart(series, title=title, unit=chart_unit((o,)), testid="sweep-series",
-                     width=620, height=330)
-    out += (f"<div class='aieco-note' style='max-width:300px'>Mean over seeds with its 95% "
-            f"band, one line per level of {html.escape(hue or 'the sweep')}. "
-            f"{html.escape(o)}: {html.escape(note_of(o))}.</div>")
+    chart = line_chart(series, title=title, unit=chart_unit((o,)), testid="sweep-series",
+                       width=620, height=330)
+    seeds = int(min(d["runs"][0] for _, d in s.series(o, hue, where))) if series else 0
+    few = (f" Only {seeds} seed{'s' if seeds != 1 else ''} per setting, so the bands are "
+           "wide; more seeds (run.replicates) narrow them." if seeds < 5 else "")
+    out = (f"<div style='flex: 1 1 600px; max-width: 800px'>{chart}<div class='aieco-note'>"
+           f"Mean over seeds with its 95% band, one line per level of "
+           f"{html.escape(hue or 'the sweep')}.{few} {html.escape(o)}: "
+           f"{html.escape(note_of(o))}.</div></div>")
     if len(s.levers) > 1 and f"{o}_final" in s.summary:
         from analysis.theme import label
 

@@ -41,8 +41,10 @@ def chart_unit(outcomes: tuple[str, ...]) -> str:
 def status_html(f: Frame, running: bool, timing: dict[str, float]) -> str:
     """One line: quarter, state, timings, scenario."""
     state = "running" if running else ("finished" if f.t >= f.stop_at else "paused")
+    if f.t == 0 and not running:
+        state = "not started: press Step or Run"
     times = ""
-    if timing:
+    if timing and f.t:
         times = (f" · last step {timing.get('step_ms', 0):.0f} ms model + "
                  f"{timing.get('render_ms', 0):.0f} ms page")
     return (f"Quarter <b>{f.t}</b> of {f.stop_at} ({state}){times} · "
@@ -54,7 +56,18 @@ def status_attributes(f: Frame, running: bool, timing: dict[str, float]) -> dict
     return {"data-testid": "live-status", "data-t": str(f.t), "data-stop": str(f.stop_at),
             "data-running": str(running).lower(),
             "data-step-ms": f"{timing.get('step_ms', 0):.2f}",
-            "data-render-ms": f"{timing.get('render_ms', 0):.2f}"}
+            "data-render-ms": f"{timing.get('render_ms', 0):.2f}",
+            "data-html-ms": f"{timing.get('html_ms', 0):.2f}"}
+
+
+def live_html(f: Frame, running: bool, timing: dict[str, float], command: str) -> str:
+    """The live page's right side: status, command line, charts and agent views."""
+    attrs = " ".join(f"{k}='{html.escape(v)}'" for k, v in
+                     status_attributes(f, running, timing).items())
+    return (f"<div class='aieco-status' {attrs}>{status_html(f, running, timing)}</div>"
+            + command_html(command)
+            + f"<div class='aieco-charts'>{charts_html(f)}</div>"
+            + f"<div class='aieco-charts'>{agents_html(f)}</div>")
 
 
 def charts_html(f: Frame) -> str:

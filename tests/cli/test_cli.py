@@ -63,7 +63,7 @@ def test_run_writes_a_self_describing_folder(tmp_path):
     for name in ("metrics.parquet", "agents.parquet", "config.yaml", "manifest.json"):
         assert (out_dir / name).exists(), name
     manifest = json.loads((out_dir / "manifest.json").read_text())
-    assert manifest["seed"] == 7 and manifest["format_version"] == 1
+    assert manifest["seed"] == 7 and manifest["format_version"] == 2
     assert manifest["scenario"]["openness"] == "open_weights"
     assert len(manifest["config_hash"]) == 64
     assert manifest["versions"]["mesa"] == "3.3.1"

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from experiments.explore.cli import free_port, is_loopback, parser
+from experiments.explore.cli import address_of, free_port, is_loopback, parser
 
 needs_solara = pytest.mark.skipif(importlib.util.find_spec("solara") is None,
                                   reason="the explorer's extra (solara) is not installed, so "
@@ -33,9 +33,16 @@ def one_error_line(result: subprocess.CompletedProcess) -> str:
 
 def test_defaults_listen_on_this_machine_only():
     ns = parser().parse_args([])
-    assert (ns.host, ns.port, ns.sweep, ns.out) == ("127.0.0.1", 8765, None, "outputs")
+    assert (ns.host, ns.port, ns.sweep, ns.out, ns.threads) == (
+        "127.0.0.1", 8765, None, "outputs", 1)
     assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5")
+
+
+def test_the_printed_address_can_be_opened():
+    assert address_of("127.0.0.1", 8765) == "http://127.0.0.1:8765/"
+    assert address_of("::1", 8765) == "http://[::1]:8765/"
+    assert address_of("0.0.0.0", 8765).startswith("http://127.0.0.1:8765/ here, or http://")
 
 
 def test_help_describes_the_pages():
@@ -49,6 +56,7 @@ def test_help_describes_the_pages():
     (["--port", "70000"], "--port=70000 is invalid: must be an integer in [0, 65535]"),
     (["--port", "x"], "argument --port: invalid int value: 'x'"),
     (["--prot", "8000"], "did you mean '--port'?"),
+    (["--threads", "0"], "--threads=0 is invalid: must be an integer in [1, "),
     (["--sweep", "/nonexistent/folder"], "--sweep=/nonexistent/folder is invalid: not a folder"),
 ])
 def test_bad_flags_fail_in_one_line(args, wanted):

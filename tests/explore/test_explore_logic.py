@@ -35,6 +35,15 @@ def test_a_live_run_equals_sim_run_for_the_same_seed(options):
             assert shown[o] == want, (key, o)  # exact: JSON keeps every bit of a float
 
 
+def test_the_number_of_threads_does_not_change_a_run():
+    sc = tiny_scenario(steps=3, seed=2)
+    one, two = LiveRun(sc, threads=1), LiveRun(sc, threads=2)
+    for _ in range(3):
+        one.step()
+        two.step()
+    pd.testing.assert_frame_equal(one.metrics(), two.metrics())
+
+
 def test_frames_are_copies_and_the_run_stops_at_its_length():
     live = LiveRun(tiny_scenario(steps=2))
     first = live.step()

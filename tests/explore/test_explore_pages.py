@@ -6,6 +6,7 @@ module-level reactives are then plain globals, reset before each test.
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -115,7 +116,11 @@ def test_controls_are_generated_for_every_parameter():
 
 
 def status(rc) -> dict:
-    return html_widget(rc, "live-status").attributes
+    """The data attributes of the live page's status line."""
+    text = all_html(rc)
+    tag = re.search(r"<div class='aieco-status' ([^>]*)>", text)
+    assert tag, "no status line"
+    return dict(re.findall(r"(data-[\w-]+)='([^']*)'", tag[1]))
 
 
 def test_a_live_run_through_the_widgets_equals_sim_run():
@@ -171,6 +176,12 @@ def test_changes_after_the_first_step_wait_for_reset():
     assert any("press Reset" in str(a.children) for a in rc.find(v.Alert).widgets)
     type_into(text_field(rc, "steps [quarters]"), "9")  # applies at once
     assert status(rc)["data-stop"] == "9" and status(rc)["data-t"] == "1"
+    button(rc, "Step").click()
+    type_into(text_field(rc, "steps [quarters]"), "1")  # fewer than run: refused, one line
+    assert text_field(rc, "steps [quarters]").messages == [
+        "run.steps=1 is invalid: is below the 2 quarters already run; press Reset first to "
+        "run fewer"]
+    assert status(rc)["data-stop"] == "9"
     button(rc, "Reset").click()
     assert status(rc)["data-t"] == "0"
     assert ui_live.live.value.scenario.value("market.beta_quality") == 3.0
@@ -191,6 +202,20 @@ def test_compare_page_runs_in_the_background_and_summarises():
     summary = html_widget(rc, "cmp-summary").unsafe_innerHTML
     assert "2 seeds, each run under both scenarios, 3 quarters" in summary
     assert "cmp-diff-hhi" in all_html(rc) and "cmp-table" in all_html(rc)
+    rc.close()
+
+
+def test_a_comparison_can_be_cancelled_from_the_page():
+    rc = render(ui_compare.ComparePage())
+    for select in rc.find(v.Select, label="population").widgets:
+        select.v_model = "tiny"
+    type_into(text_field(rc, "Seeds"), "200")
+    button(rc, "Run comparison").click()
+    wait_for(lambda: ui_compare.progress.value[0] >= 1)
+    button(rc, "Cancel").click()
+    wait_for(lambda: bool(ui_compare.status.value))
+    assert ui_compare.status.value.startswith("Cancelled after ")
+    assert ui_compare.result.value is None and not ui_compare.error.value
     rc.close()
 
 

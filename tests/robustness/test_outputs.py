@@ -5,6 +5,7 @@ results identical to an uninterrupted run."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -19,7 +20,16 @@ import pytest
 from conftest import aieco, tiny_params
 
 from sim import run
-from sim.io import CHECKPOINT, MANIFEST, PARTS, is_complete, run_into
+from sim.io import (
+    CHECKPOINT,
+    LOCK,
+    MANIFEST,
+    PARTS,
+    FolderBusy,
+    is_complete,
+    run_into,
+    run_state,
+)
 from sim.runner import replicate_seeds
 
 TINY = ["population=tiny", "run.progress=false"]
@@ -264,10 +274,10 @@ def test_a_kill_between_merging_and_the_manifest_resumes(tmp_path, monkeypatch):
     whole = run_into(tmp_path / "whole", params, seed, "")
     real_write_text = sim.io.write_text
 
-    def killed_at_manifest(text, path):
+    def killed_at_manifest(text, path, *args, **kwargs):
         if Path(path).name == MANIFEST:
             raise KeyboardInterrupt
-        real_write_text(text, path)
+        real_write_text(text, path, *args, **kwargs)
 
     monkeypatch.setattr(sim.io, "write_text", killed_at_manifest)
     with pytest.raises(KeyboardInterrupt):
@@ -283,3 +293,110 @@ def test_a_kill_between_merging_and_the_manifest_resumes(tmp_path, monkeypatch):
         ["metrics.parquet", "agents.parquet", "config.yaml", MANIFEST])
     for a, b in zip(results_of(whole), results_of(cut), strict=True):
         pd.testing.assert_frame_equal(a, b)
+
+
+# -- the manifest vouches for every file ----------------------------------------------------
+def test_the_manifest_records_each_files_size_and_checksum(tmp_path):
+    params = tiny_params(steps=3)
+    out = run_into(tmp_path / "r", params, replicate_seeds(params)[0], "a: 1\n")
+    manifest = json.loads((out / MANIFEST).read_text())
+    assert manifest["kind"] == "aieco-run" and manifest["format_version"] == 2
+    assert sorted(manifest["files"]) == ["agents.parquet", "config.yaml", "metrics.parquet"]
+    for name, record in manifest["files"].items():
+        data = (out / name).read_bytes()
+        assert record == {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    assert run_state(out, verify=True).complete
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["metrics.parquet", "agents.parquet", "config.yaml", MANIFEST])  # no lock file left
+
+
+@pytest.mark.parametrize("damage,status,words", [
+    ("truncate", "damaged", "metrics.parquet is"),
+    ("empty", "damaged", "metrics.parquet is 0 bytes"),
+    ("delete_agents", "damaged", "agents.parquet is missing"),
+    ("delete_manifest", "incomplete", "no manifest.json"),
+    ("flip_a_byte", "damaged", "checksum"),
+    ("foreign_manifest", "incomplete", "not an aieco manifest"),
+])
+def test_a_damaged_run_never_counts_as_complete(tmp_path, damage, status, words):
+    params = tiny_params(steps=3)
+    out = run_into(tmp_path / "r", params, replicate_seeds(params)[0], "a: 1\n")
+    metrics = out / "metrics.parquet"
+    if damage == "truncate":
+        metrics.write_bytes(metrics.read_bytes()[:-100])
+    elif damage == "empty":
+        metrics.write_bytes(b"")
+    elif damage == "delete_agents":
+        (out / "agents.parquet").unlink()
+    elif damage == "delete_manifest":
+        (out / MANIFEST).unlink()
+    elif damage == "flip_a_byte":
+        data = bytearray(metrics.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        metrics.write_bytes(bytes(data))
+        assert run_state(out).complete  # same size: only the checksum tells
+    elif damage == "foreign_manifest":
+        (out / MANIFEST).write_text(json.dumps({"name": "someone else's", "files": []}))
+    state = run_state(out, verify=True)
+    assert state.status == status and words in state.reason, state
+    assert not is_complete(out, verify=True)
+
+
+def test_a_manifest_that_is_not_ours_is_ignored(tmp_path):
+    from analysis.collect import collect, find_runs
+
+    params = tiny_params(steps=2)
+    run_into(tmp_path / "sweep" / "a", params, replicate_seeds(params)[0], "")
+    for i, text in enumerate(['{"version": 3, "files": ["x"]}', "not json at all", "[1, 2]"]):
+        other = tmp_path / "sweep" / "data" / str(i)
+        other.mkdir(parents=True)
+        (other / MANIFEST).write_text(text)
+        assert run_state(other).status == "foreign"
+    assert find_runs(tmp_path / "sweep") == [tmp_path / "sweep" / "a"]
+    lines = []
+    _, summary = collect(tmp_path / "sweep", say=lines.append)
+    assert len(summary) == 1 and lines == []
+
+
+def test_manifests_of_the_first_format_still_count_when_their_files_are_whole(tmp_path):
+    params = tiny_params(steps=2)
+    out = run_into(tmp_path / "r", params, replicate_seeds(params)[0], "a: 1\n")
+    manifest = json.loads((out / MANIFEST).read_text())
+    manifest.update(format_version=1, files=["metrics.parquet", "agents.parquet", "config.yaml"])
+    del manifest["kind"]
+    (out / MANIFEST).write_text(json.dumps(manifest))
+    assert run_state(out).complete
+    metrics = out / "metrics.parquet"
+    metrics.write_bytes(metrics.read_bytes()[:-40])
+    assert run_state(out).status == "damaged" and "truncated" in run_state(out).reason
+
+
+# -- one writer per folder -------------------------------------------------------------------
+HOLD = """
+import sys, time
+from sim.io import FolderLock
+with FolderLock(sys.argv[1]):
+    print("held", flush=True)
+    time.sleep(60)
+"""
+
+
+def test_a_second_writer_is_refused_in_one_line_and_a_dead_holder_frees_the_folder(tmp_path):
+    folder = tmp_path / "r"
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(folder)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        params = tiny_params(steps=2)
+        with pytest.raises(FolderBusy) as refused:
+            run_into(folder, params, replicate_seeds(params)[0], "")
+        message = str(refused.value)
+        assert len(message.splitlines()) == 1
+        assert f"process {holder.pid}" in message and str(folder) in message
+        assert not (folder / MANIFEST).exists() and not (folder / PARTS).exists()
+    finally:
+        holder.kill()
+        holder.wait()
+    params = tiny_params(steps=2)  # the lock died with its holder: no waiting, no cleanup
+    run_into(folder, params, replicate_seeds(params)[0], "")
+    assert is_complete(folder, verify=True) and not (folder / LOCK).exists()

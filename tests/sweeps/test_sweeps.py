@@ -19,6 +19,15 @@ from experiments.cli.config import experiments
 from experiments.cli.sweep import plan
 from sim.io import MANIFEST
 
+
+def experiment_levers(name: str) -> list[str]:
+    import yaml
+
+    from sim.params import config_dir
+
+    cfg = yaml.safe_load((config_dir() / "experiment" / f"{name}.yaml").read_text())
+    return list(cfg["experiment"].get("levers") or [])
+
 TINY = ["population=tiny", "run.steps=3", "run.replicates=2"]
 
 
@@ -34,7 +43,7 @@ def test_every_experiment_runs_tiny_through_joblib(tmp_path, name):
     res, out = sweep(tmp_path, "s", *args, "hydra.launcher.n_jobs=1")
     assert res.returncode == 0, res.stderr[-2000:]
     summary = pd.read_parquet(out / "summary.parquet")
-    assert len(summary) == plan(args)[1]
+    assert len(summary) == plan(args).total
     results = pd.read_parquet(out / "results.parquet")
     assert sorted(results["step"].unique()) == [1, 2, 3]
     assert set(results["replicate"]) == {0, 1}
@@ -48,10 +57,13 @@ def test_every_experiment_runs_tiny_through_joblib(tmp_path, name):
 
 def test_experiment_levers_are_swept_columns():
     for name in experiments():
-        _, total, launch, _ = plan([f"+experiment={name}"])
-        assert total >= 10, name  # at least ten seeds per setting
-        text = " ".join(launch)
-        assert "run.replicates" not in text or total >= 10
+        p = plan([f"+experiment={name}"])
+        assert p.total >= 10, name
+        for setting in p.settings:  # research questions: ten seeds per setting at least
+            if not name.startswith("verify_"):
+                assert setting.params.run.replicates >= 10 or "run.seed" in setting.swept, name
+        levers = experiment_levers(name)
+        assert set(levers) <= set(p.settings[0].swept), name
 
 
 @pytest.fixture(scope="module")

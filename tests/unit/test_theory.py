@@ -2,8 +2,10 @@
 
 Closed forms are compared with brute force: an ODE solver for the replicator dynamics,
 linear algebra on the full transition matrix for fixation and stationarity, and a
-transition matrix enumerated event by event from the model's own ``han_payoffs``.
-Tolerances are round-off (1e-9 to 1e-12) unless a comment says why not.
+transition matrix enumerated event by event from the model's own ``han_payoffs``. The
+results for the race are compared with Han et al.'s (2020) formulas as ``tests/han2020.py``
+writes them, independently of ``sim``. Tolerances are round-off (1e-9 to 1e-12) unless a
+comment says why not.
 """
 
 from __future__ import annotations
@@ -12,6 +14,12 @@ import dataclasses
 
 import numpy as np
 import pytest
+from han2020 import (
+    paper_boundaries,
+    paper_fixation,
+    paper_matrix_of,
+    paper_small_mutation_share,
+)
 from numpy.testing import assert_allclose
 from scipy.integrate import solve_ivp
 from scipy.special import expit
@@ -20,9 +28,8 @@ from sim import theory
 from sim.params import RaceParams
 from sim.rules.safety import han_matrix, han_payoffs
 
-# the collective-risk variant (rival_disaster_share = 1), whose properties these tests
-# were derived for; test_race.py checks the paper's baseline matrix (share 0)
-HAN = RaceParams(payoff="han", rival_disaster_share=1.0)
+# the paper's baseline: an unsafe lab's disaster strikes only itself
+HAN = RaceParams(payoff="han")
 SPEEDS = [1.2, 1.5, 2.0, 3.0, 5.0]
 
 
@@ -106,11 +113,21 @@ def test_replicator_limit_agrees_with_integrating_the_ode():
             assert end == pytest.approx(theory.replicator_limit(m, x0), abs=1e-3), (m, x0)
 
 
-def test_han_game_is_unsafe_dominance_then_coordination():
+def test_han_game_runs_from_unsafe_dominance_through_coordination():
+    """As p_r grows: UNSAFE dominates until ``a = c`` (``p_r = 1 - a/c0``), then the game
+    is a coordination game; where SAFE vs UNSAFE pays (``b/(s+1) > c``, s < 3) SAFE
+    dominates once ``d < b`` (``p_r = 1 - b/d0``), else coordination lasts to p_r = 1."""
     for s in SPEEDS:
         race = dataclasses.replace(HAN, speed_factor=s)
-        assert theory.classify_game(theory.han_matrix_at(race, 0.0)) == "second_dominates"
-        assert theory.classify_game(theory.han_matrix_at(race, 0.99)) == "coordination"
+        (a, b), (c0, d0) = paper_matrix_of(race, 0.0)
+        coordination_from = 1 - a / c0
+        safe_from = 1 - b / d0 if b > 0 else 1.0
+        assert coordination_from < safe_from
+        for p, game in [(0.0, "second_dominates"), (coordination_from - 1e-6, "second_dominates"),
+                        (coordination_from + 1e-6, "coordination"),
+                        ((coordination_from + safe_from) / 2, "coordination"),
+                        (0.999, "first_dominates" if s < 3 else "coordination")]:
+            assert theory.classify_game(theory.han_matrix_at(race, p)) == game, (s, p)
         # at the risk-dominance boundary of the infinite population x* = 1/2
         m = theory.han_matrix_at(race, theory.risk_dominance_boundary(race))
         assert theory.replicator_fixed_point(m) == pytest.approx(0.5, abs=1e-9)
@@ -135,6 +152,37 @@ def test_boundaries_satisfy_their_defining_equations(s):
 def test_han_matrix_at_changes_only_the_disaster_risk():
     race = dataclasses.replace(HAN, speed_factor=2.0, disaster_risk=0.3)
     assert_allclose(theory.han_matrix_at(race, 0.3), han_matrix(race), rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("s", SPEEDS)
+def test_boundaries_are_the_papers_closed_forms(s):
+    race = dataclasses.replace(HAN, speed_factor=s)
+    exact = paper_boundaries(race, 100)
+    assert theory.risk_dominance_boundary(race) == pytest.approx(exact["risk_dominance"],
+                                                                 abs=1e-12)
+    assert theory.welfare_boundary(race) == pytest.approx(exact["welfare"], abs=1e-12)
+    assert theory.risk_dominance_boundary(race, 100) == pytest.approx(
+        exact["risk_dominance_z"], abs=1e-12)
+    for p in (0.3, 0.8, 0.95):
+        m = paper_matrix_of(race, p)
+        a, b, c, d = m.ravel()
+        assert theory.replicator_fixed_point(m) == (d - b) / (a - b - c + d)
+
+
+@pytest.mark.parametrize("rho", [0.0, 0.5, 1.0])
+def test_rival_disaster_share_scales_only_safe_against_unsafe(rho):
+    """The switch does what its documentation says: SAFE vs UNSAFE is multiplied by
+    ``1 - rho p_r`` and nothing else moves; at s = 3 (b/(s+1) = c) the entry is 0, so
+    the baseline and the collective-risk variant coincide there."""
+    for s, p in [(1.5, 0.8), (2.0, 0.3), (3.0, 0.9)]:
+        race = dataclasses.replace(HAN, speed_factor=s, disaster_risk=p)
+        base, varied = han_matrix(race), han_matrix(
+            dataclasses.replace(race, rival_disaster_share=rho))
+        expected = base.copy()
+        expected[0, 1] *= 1 - rho * p
+        assert_allclose(varied, expected, rtol=1e-15, atol=0)
+        assert_allclose(base, paper_matrix_of(race), rtol=0, atol=0)
+    assert han_matrix(dataclasses.replace(HAN, speed_factor=3.0))[0, 1] == 0.0
 
 
 @pytest.mark.parametrize("s", [1.5, 3.0])
@@ -206,6 +254,34 @@ def test_fixation_matches_the_absorbing_chain(z, beta):
         for k in range(z + 1):
             assert theory.absorption_probability(m, z, beta, k) == pytest.approx(
                 phi[k], rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize("s,p", [(1.5, 0.24), (1.5, 0.78), (3.0, 0.89), (3.0, 0.95)])
+def test_fixation_and_small_mutation_share_are_the_papers(s, p):
+    """Han et al.'s Z = 100, beta = 0.01: fixation probabilities summed term by term from
+    the paper's matrix (``tests/han2020.py``) against ``theory``'s."""
+    m = paper_matrix_of(race_at(s, p))
+    for z, beta in [(100, 0.01), (10, 0.1), (3, 1.0)]:
+        ours = theory.fixation_probabilities(m, z, beta)
+        assert_allclose(ours, paper_fixation(m, z, beta), rtol=1e-9, atol=1e-300)
+        assert theory.small_mutation_share(m, z, beta) == pytest.approx(
+            paper_small_mutation_share(m, z, beta), rel=1e-9, abs=1e-15)
+
+
+def test_the_papers_population_tends_to_the_small_mutation_limit():
+    """At Z = 100 and beta = 0.01 the exact share with the model's mutation approaches the
+    paper's small-mutation share as mutation falls, to first order in mu; at the verified
+    mutation (0.02) it is 0.17 to 0.29 off next to the boundary, which is why the stationary
+    test compares with the exact chain rather than with the limit."""
+    for s, p in [(1.5, 0.76), (1.5, 0.80), (3.0, 0.87)]:
+        m = paper_matrix_of(race_at(s, p))
+        limit = paper_small_mutation_share(m, 100, 0.01)
+        errors = [abs(theory.stationary_share(m, 100, 0.01, mu) - limit)
+                  for mu in (2e-2, 1e-3, 1e-4, 1e-5, 1e-6)]
+        assert all(np.diff(errors) < 0), errors
+        assert errors[-1] < 1e-3
+        assert errors[3] / errors[4] == pytest.approx(10, rel=0.1)
+        assert 0.1 < errors[0] < 0.3
 
 
 def test_strong_selection_stays_finite():
