@@ -269,7 +269,7 @@ AGENT_COLUMNS: dict[str, tuple[type, Any, str]] = {
 }
 
 
-def revenue_shares(payments: float, lab_revenue: NDArray[np.float64],
+def revenue_shares(payments: float, lab_revenue: NDArray[np.floating],
                    contributors: float) -> dict[str, float]:
     """Shares of users' payments kept by startups, reaching contributors, and the top lab."""
     if payments <= 0:
