@@ -19,10 +19,14 @@ target, met) and written to ``bench.json`` with the machine it ran on. Sections:
     the agent logic per agent-step (every phase but the market and the record), and whether
     both thread counts give byte-identical results.
 ``startup``
-    A fresh process that imports :mod:`sim`, composes the default configuration, builds the
-    model and runs one step, with a cold and with a warm Numba cache.
+    ``aieco run population=tiny run.steps=1`` to its first step against ``python -c
+    "import mesa"``, in alternation; what the run imports beyond Mesa; and a fresh process
+    that imports :mod:`sim`, composes the default configuration, builds the model and runs
+    one step, with a cold and with a warm Numba cache (:mod:`experiments.bench_sweep`).
 ``sweep``
-    A real ``aieco sweep`` of a fixed job set with one and with two joblib workers.
+    The ``concentration`` grid at two replicates and at its default: the serial in-process
+    loop, ``aieco sweep`` on one and on two local workers, and on SLURM when a controller
+    answers; efficiency and per-run overhead (:mod:`experiments.bench_sweep`).
 ``memory``
     Peak resident memory of a process running the large tier for a few steps.
 
@@ -39,11 +43,9 @@ import json
 import math
 import os
 import platform
-import re
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
@@ -85,8 +87,12 @@ class Settings:
     step_steps: int = 10
     startup_warm_repeats: int = 3
     startup_imports: bool = True
-    sweep_overrides: tuple[str, ...] = ("population=small", "run.steps=40")
-    sweep_jobs: int = 16
+    startup_pairs: int = 5
+    #: the sweep section's grid, and (replicates, targets on two workers) per workload
+    sweep_overrides: tuple[str, ...] = ("+experiment=concentration",)
+    sweep_workloads: tuple[tuple[int, dict[str, float]], ...] = (
+        (2, {"efficiency": 0.85, "overhead": 0.10}),
+        (10, {"efficiency": 0.9, "overhead": 0.10}))
     memory_overrides: tuple[str, ...] = LARGE
     memory_steps: int = 5
 
@@ -94,8 +100,11 @@ class Settings:
 FULL = Settings()
 QUICK = Settings(market_n=(100_000,), market_k=(10, 50), market_repeats=3, numpy_repeats=1,
                  python_pairs=60_000, python_repeats=1, diffusion_repeats=3, step_warmup=1,
-                 step_steps=3, startup_warm_repeats=1, startup_imports=False,
-                 sweep_overrides=("population=tiny", "run.steps=4"), sweep_jobs=2,
+                 step_steps=3, startup_warm_repeats=1, startup_imports=False, startup_pairs=1,
+                 sweep_overrides=("+experiment=concentration", "population=tiny", "run.steps=4",
+                                  "openness=closed,open_weights",
+                                  "regulation=laissez_faire,liability"),
+                 sweep_workloads=((2, {"efficiency": 0.85, "overhead": 0.10}),),
                  memory_steps=2)
 
 
@@ -761,85 +770,18 @@ def startup_once(cache_dir: str) -> dict[str, float]:
             "build_model_s": t4 - t3, "first_step_s": t5 - t4, "process_wall_s": end - launch}
 
 
-def import_profile() -> dict[str, float]:
-    """Seconds ``import sim`` spends in each top-level package's own modules (-X importtime).
-
-    Each module's self time is charged to the first component of its name, so a package
-    is not charged for the packages it imports.
-    """
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-c", "import sim"],
-                          env=child_env(), capture_output=True, text=True, timeout=300)
-    totals: dict[str, float] = defaultdict(float)
-    for line in proc.stderr.splitlines():
-        if not line.startswith("import time:") or "imported package" in line:
-            continue
-        self_us, _, name = line[len("import time:"):].split("|")
-        totals[name.strip().split(".")[0]] += int(self_us) / 1e6
-    return dict(sorted(totals.items(), key=lambda kv: -kv[1]))
-
-
 def bench_startup(s: Settings) -> tuple[list[Row], dict[str, Any]]:
-    """Start-up to first step, cold then warm Numba cache (default configuration)."""
-    with tempfile.TemporaryDirectory(prefix="aieco-bench-cache-") as cache:
-        _say("bench: start-up, cold cache")
-        cold = startup_once(cache)
-        warm = []
-        for i in range(s.startup_warm_repeats):
-            _say(f"bench: start-up, warm cache {i + 1}/{s.startup_warm_repeats}")
-            warm.append(startup_once(cache))
-    best = sorted(warm, key=lambda r: r["to_first_step_s"])[len(warm) // 2]  # the median run
-    rows = [Row("startup to first step, cold cache", cold["to_first_step_s"], "s",
-                note=f"first step {cold['first_step_s']:.2f} s"),
-            Row(f"startup to first step, warm cache (median of {len(warm)})",
-                best["to_first_step_s"], "s", ("<=", 1.0))]
-    for key in ("interpreter_s", "import_sim_s", "import_hydra_config_s", "compose_s",
-                "build_model_s", "first_step_s"):
-        rows.append(Row(f"  warm: {key[:-2].replace('_', ' ')}", best[key], "s"))
-    detail: dict[str, Any] = {"script": STARTUP_SCRIPT, "cold": cold, "warm": warm}
-    if s.startup_imports:
-        _say("bench: start-up, import profile")
-        profile = import_profile()
-        detail["import_sim_by_package_s"] = profile
-        rows.append(Row("  import sim, all modules (-X importtime)", sum(profile.values()), "s"))
-        for name, sec in list(profile.items())[:6]:
-            rows.append(Row(f"    {name}", sec, "s"))
-    return rows, detail
+    """Start-up: see :func:`experiments.bench_sweep.bench_startup`."""
+    from experiments.bench_sweep import bench_startup as measure
 
-
-def sweep_once(root: Path, jobs: int, workers: int, overrides: Sequence[str]) -> dict[str, Any]:
-    """A real ``aieco sweep`` of ``jobs`` seeds with ``workers`` joblib workers."""
-    out = root / f"workers{workers}"
-    args = ["sweep", *overrides, f"run.seed=range(0,{jobs})", "run.progress=false",
-            f"hydra.sweep.dir={out}", f"hydra.launcher.n_jobs={workers}"]
-    code = "import sys; from experiments.cli import main; main(sys.argv[1:])"
-    start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", code, *args], env=child_env(), cwd=root,
-                          capture_output=True, text=True, timeout=3600)
-    wall = time.perf_counter() - start
-    if proc.returncode:
-        raise RuntimeError(f"sweep failed: {proc.stderr.strip()[-2000:]}")
-    found = re.search(r"sweep finished in ([0-9.]+) s", proc.stderr)
-    done = re.search(r"(\d+) of (\d+) runs complete", proc.stdout)
-    launch = float(found.group(1)) if found else wall
-    return {"workers": workers, "jobs": jobs, "launch_s": launch, "wall_s": wall,
-            "completed": int(done.group(1)) if done else None, "args": args}
+    return measure(s)
 
 
 def bench_sweep(s: Settings) -> tuple[list[Row], dict[str, Any]]:
-    """Sweep throughput with one and two workers (runs per second of the launch)."""
-    res = {}
-    with tempfile.TemporaryDirectory(prefix="aieco-bench-sweep-") as tmp:
-        for workers in (1, 2):
-            _say(f"bench: sweep, {workers} worker(s)")
-            res[workers] = sweep_once(Path(tmp), s.sweep_jobs, workers, s.sweep_overrides)
-    rate = {w: r["jobs"] / r["launch_s"] for w, r in res.items()}
-    tag = f"{s.sweep_jobs} jobs, {' '.join(s.sweep_overrides)}"
-    rows = [Row(f"sweep 1 worker ({tag})", rate[1], "runs/s",
-                note="n_jobs=1 runs in-process"),
-            Row(f"sweep 2 workers ({tag})", rate[2], "runs/s"),
-            Row("sweep 2 workers / 1 worker", rate[2] / rate[1], "x", (">=", 1.8))]
-    return rows, {"runs": {str(w): r for w, r in res.items()},
-                  "statistic": "one run each; rate = jobs / launch time (Hydra multirun)"}
+    """Sweeps: see :func:`experiments.bench_sweep.bench_sweep`."""
+    from experiments.bench_sweep import bench_sweep as measure
+
+    return measure(s)
 
 
 def memory_child(overrides: list[str], steps: int) -> None:
@@ -999,9 +941,11 @@ def bench_command(argv: list[str]) -> None:
                "  diffusion  the spill-over and network Bass kernels, against scipy.sparse\n"
                "  step       a full step at the large tier with 1 and 2 Numba threads, by "
                "phase\n"
-               "  startup    a fresh process: import, compose, build, one step (cold and warm "
-               "cache)\n"
-               "  sweep      a real 'aieco sweep' with 1 and 2 joblib workers\n"
+               "  startup    aieco run to its first step against import mesa; a fresh "
+               "process: import,\n"
+               "             compose, build, one step (cold and warm cache)\n"
+               "  sweep      the serial loop, aieco sweep on 1 and 2 workers (and SLURM): "
+               "efficiency\n"
                "  memory     peak resident memory of the large tier\n\n"
                "examples:\n"
                "  aieco bench --quick\n"

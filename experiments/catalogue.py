@@ -38,26 +38,33 @@ Wall times are for the default size on this project's 2-core machine, measured w
 
 CLUSTER = """## On a cluster (SLURM)
 
-The same sweep runs as SLURM jobs through Hydra's submitit launcher, one job per setting
-(each running its replicates), with the same run folders, so results are identical to a
-local sweep and an interrupted cluster sweep resumes the same way:
+The same sweep runs as a SLURM job array through submitit, each array task a batch of
+runs, with the same run folders, so results are identical to a local sweep and an
+interrupted cluster sweep resumes the same way:
 
 ```sh
 .venv/bin/aieco sweep +experiment=concentration population=default \\
     hydra/launcher=submitit_slurm \\
     hydra.launcher.partition=compute hydra.launcher.timeout_min=60 \\
     hydra.launcher.cpus_per_task=1 hydra.launcher.mem_gb=4 \\
-    hydra.launcher.array_parallelism=200 \\
+    hydra.launcher.array_parallelism=50 \\
     hydra.sweep.dir=/scratch/$USER/aieco/concentration
 .venv/bin/aieco report /scratch/$USER/aieco/concentration
 ```
 
-Run it from a login node inside the project's `.venv` (the jobs import `aieco` from the
-same environment, so it must live on a shared file system). `hydra.launcher.*` takes every
-option of `hydra-submitit-launcher` 1.2 (`account`, `qos`, `gres`, `setup` lines, ...).
-`hydra/launcher=submitit_local` runs the same path on one machine, and the test suite runs
-it; SLURM itself is not available on this project's machines, so only the local path is
-tested here.
+Run it from a login node inside the project's `.venv` (the tasks import `aieco` from the
+same environment, so it must live on a shared file system). The runs are spread evenly
+over `array_parallelism` tasks (here the 200 runs as 50 tasks of 4 runs);
+`hydra.launcher.runs_per_task=N` sets the batch instead, and `cpus_per_task` above 1 runs
+each task's batch on that many local workers. `hydra.launcher.*` takes every option of
+`hydra-submitit-launcher` 1.2 (`account`, `qos`, `gres`, `setup` lines, ...). The sweep
+waits for the array, showing progress; Ctrl-C or SIGTERM cancels the array
+(`scancel`), and a task cancelled, timed out or killed leaves its unfinished runs
+incomplete, which the same command makes again. `hydra/launcher=submitit_local` runs the
+same array as subprocesses on one machine. Both paths are tested here:
+`tests/slurm/test_sweep_slurm.py` starts a one-node SLURM cluster (`.ci/slurm-cluster.sh`)
+and checks that a sweep through it writes the local sweep's files byte for byte, and that
+a cancelled array is finished by the same command.
 """
 
 

@@ -295,6 +295,29 @@ def _start_method() -> str:
     return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
 
 
+#: what the forkserver imports before it forks any worker: the main module (so workers
+#: need not import it again; multiprocessing's rule that it be importable without side
+#: effects applies) and the model
+PRELOAD = ["__main__", "sim._preload"]
+
+
+def start_forkserver() -> bool:
+    """Start the server that forks :class:`LocalPool` workers now, if that is the method.
+
+    Its imports (about 1.5 s here) then run while this process composes the sweep, instead
+    of when the first worker is asked for. Returns whether a server is (now) running.
+    """
+    import multiprocessing
+    from multiprocessing import forkserver
+
+    if _start_method() != "forkserver":
+        return False
+    os.environ.setdefault("NUMBA_NUM_THREADS", "1")  # inherited by the server, see STACK.md
+    multiprocessing.get_context("forkserver").set_forkserver_preload(PRELOAD)
+    forkserver.ensure_running()
+    return True
+
+
 class LocalPool:
     """Long-lived single-threaded worker processes on this machine.
 
@@ -323,8 +346,7 @@ class LocalPool:
         if method == "forkserver":
             # the server inherits the environment at its start: one Numba thread from the
             # first import of Numba on (STACK.md), and the model imported before any fork
-            os.environ.setdefault("NUMBA_NUM_THREADS", "1")
-            ctx.set_forkserver_preload(["sim._preload"])
+            start_forkserver()
         self._halt = ctx.Event()
         self.executor = ProcessPoolExecutor(self.workers, mp_context=ctx,
                                             initializer=_worker_init, initargs=(self._halt,))

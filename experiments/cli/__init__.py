@@ -171,7 +171,11 @@ def _collect(args: list[str]) -> None:
 
     ns = _folder_args(args, "collect")
     root = Path(ns.dir)
-    _, summary = collect(root, replace=ns.replace)
+    try:
+        _, summary = collect(root, replace=ns.replace)
+    except OSError as exc:  # a full disk, say: the previous tables are still there
+        fail(f"cannot write the tables in {root} ({exc.strerror or exc}); the previous "
+             "tables are kept", code=1)
     if summary.empty:
         fail(f"no complete runs under {root}")
     print(f"{len(summary)} runs: {root / RESULTS}, {root / SUMMARY}")
@@ -187,4 +191,6 @@ def _report(args: list[str]) -> None:
         path = make_report(root)
     except FileNotFoundError as exc:
         fail(str(exc))
+    except OSError as exc:  # a full disk, say: collected tables are never left half-written
+        fail(f"cannot write the report in {root} ({exc.strerror or exc})", code=1)
     print(f"report: {path}")

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from experiments.cli.task import existing_run, replicate_dirs
-from sim.params import ConfigError
+from sim.params import ConfigError, Params
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -55,12 +54,16 @@ HYDRA_FLAGS = (*VALUE_FLAGS, *INFO_FLAGS, "--resolve", "--hydra-help")
 
 
 def run_command(args: list[str]) -> None:
-    """Validate the flags, overrides and output folder, then hand over to the Hydra app."""
-    from experiments.cli import task as task_module
-    from experiments.cli.config import compose_params, groups, output_dir, override_key, quote_value
-    from sim.io import check_writable
+    """Validate the flags, overrides and output folder, then run the scenario.
 
+    The configuration is composed once, with Hydra's compose API, before the model is
+    imported (a mistake fails in one line without waiting for Mesa); the run itself needs no
+    Hydra application, which composed twice more. Only Hydra's print-and-exit flags
+    (``--cfg``, ``--info``, ``--resolve``, ``--hydra-help``) still go through one.
+    """
     if any(a in ("-h", "--help") for a in args):
+        from experiments.cli.config import groups
+
         listing = "\n".join(f"  {g:14s} {', '.join(opts)}" for g, opts in groups().items())
         print(USAGE.format(groups=listing))
         return
@@ -68,29 +71,69 @@ def run_command(args: list[str]) -> None:
     flags = [f.split("=", 1)[0] for f in flag_args]
     if any(f in ("-m", "--multirun") for f in flags):
         raise ConfigError("--multirun", True, "use 'aieco sweep' for sweeps")
-    overwrite = "--overwrite" in flags
-    # fails here, before Hydra creates any folder; the run folder is resolved once, however
-    # it was spelt (hydra.run.dir, ++hydra.run.dir, ${now:...}), and handed to Hydra as is
+    if any(f in PRINT_FLAGS for f in flags):  # --cfg, --info ... print and exit
+        from experiments.cli.config import compose_params, output_dir, override_key, quote_value
+
+        _, cfg = compose_params(overrides, hydra=True)
+        target = output_dir(cfg, "hydra.run.dir")
+        overrides = [o for o in overrides if override_key(o) != "hydra.run.dir"]
+        _launch([*overrides, f"hydra.run.dir={quote_value(target)}",
+                 *(f for f in flag_args if f != "--overwrite")])
+        return
+    _run(compose(overrides), "--overwrite" in flags)
+
+
+class Composed(NamedTuple):
+    """What a run needs from its configuration: scenario, folder, config text, manifest."""
+
+    params: Params
+    target: str
+    config_yaml: str
+    extra: dict[str, Any]
+
+
+def compose(overrides: list[str]) -> Composed:
+    """Compose the configuration (one-line ConfigError on any mistake), resolve the folder.
+
+    The run folder is resolved once, however it was spelt (``hydra.run.dir``,
+    ``++hydra.run.dir``, ``${now:...}``).
+    """
+    from experiments.cli.config import (
+        compose_params,
+        experiment_meta,
+        output_dir,
+        override_key,
+        to_yaml,
+    )
+    from experiments.cli.task import swept_values
+
     params, cfg = compose_params(overrides, hydra=True)
-    target = output_dir(cfg, "hydra.run.dir")
-    overrides = [o for o in overrides if override_key(o) != "hydra.run.dir"]
-    args = [*overrides, f"hydra.run.dir={quote_value(target)}",
-            *(f for f in flag_args if f != "--overwrite")]
-    if not any(f in PRINT_FLAGS for f in flags):  # --cfg, --info ... print and exit
-        check_writable(target, "hydra.run.dir")
-        if not overwrite:
-            states = {existing_run(d, params)
-                      for d in replicate_dirs(Path(target), params.run.replicates)}
-            if states == {"same"}:
-                print(f"{target} already holds the complete results of this configuration "
-                      "(--overwrite runs it again)")
-                return
-            if "other" in states:
-                raise ConfigError("hydra.run.dir", target, "holds complete results of another "
-                                  "configuration; choose another folder, delete it, or pass "
-                                  "--overwrite")
-    task_module.OVERWRITE = overwrite
-    _launch(args)
+    task_overrides = [o for o in overrides if not override_key(o).startswith("hydra")]
+    extra = {"overrides": task_overrides, "swept": swept_values(task_overrides),
+             "experiment": experiment_meta(cfg).name}
+    return Composed(params, output_dir(cfg, "hydra.run.dir"), to_yaml(cfg), extra)
+
+
+def _run(c: Composed, overwrite: bool) -> None:
+    from experiments.cli.task import existing_run, replicate_dirs, run_scenario
+    from sim.io import FolderBusy, check_writable
+
+    check_writable(c.target, "hydra.run.dir")
+    if not overwrite:
+        states = {existing_run(d, c.params)
+                  for d in replicate_dirs(Path(c.target), c.params.run.replicates)}
+        if states == {"same"}:
+            print(f"{c.target} already holds the complete results of this configuration "
+                  "(--overwrite runs it again)")
+            return
+        if "other" in states:
+            raise ConfigError("hydra.run.dir", c.target, "holds complete results of another "
+                              "configuration; choose another folder, delete it, or pass "
+                              "--overwrite")
+    try:
+        run_scenario(Path(c.target), c.params, c.config_yaml, c.extra, overwrite=overwrite)
+    except FolderBusy as exc:
+        raise ConfigError("hydra.run.dir", c.target, str(exc)) from None
 
 
 def split_flags(args: list[str]) -> tuple[list[str], list[str]]:
@@ -135,6 +178,7 @@ def split_flags(args: list[str]) -> tuple[list[str], list[str]]:
 
 
 def _launch(args: list[str]) -> None:
+    """Hand over to a Hydra application (only for Hydra's print-and-exit flags)."""
     import hydra
 
     from experiments.cli.config import config_dir

@@ -67,6 +67,10 @@ def sweep_command(args: list[str]) -> None:
 
         fail(f"unrecognized flag '{flags[0]}'{suggest(flags[0], ['--help', '-h'])}: "
              "aieco sweep takes only overrides (see 'aieco sweep --help')")
+    if _local_pool(args):
+        from sim.batch import start_forkserver
+
+        start_forkserver()  # the workers' imports run while this process composes
     from experiments.cli.args import fail
     from experiments.engine.sweep import Terminated, plan, run_sweep, sigterm_interrupts
     from sim.io import FolderBusy, OutputError, check_writable, disk_full
@@ -96,6 +100,12 @@ def sweep_command(args: list[str]) -> None:
             raise
     if code:
         raise SystemExit(code)
+
+
+def _local_pool(args: list[str]) -> bool:
+    """Whether the sweep will run on local workers (no launcher, or joblib's, chosen)."""
+    chosen = [a.split("=", 1)[1] for a in args if a.lstrip("+").startswith("hydra/launcher=")]
+    return not chosen or chosen[-1] == "joblib"
 
 
 def _complete(p: SweepPlan) -> int:

@@ -122,8 +122,10 @@ def _plain(launcher: DictConfig) -> dict[str, Any]:
     assert isinstance(out, dict)
     values: dict[str, Any] = {}
     for key, value in out.items():
-        if isinstance(value, str) and "${" in value:
-            try:  # hydra.job.name and friends resolve only inside a Hydra job
+        if value == "${hydra.job.name}":  # no Hydra job here: the sweep names its array
+            value = None
+        elif isinstance(value, str) and "${" in value:
+            try:  # other interpolations resolve against the composed configuration
                 value = OmegaConf.select(launcher, str(key), throw_on_resolution_failure=True)
             except Exception:
                 value = None

@@ -256,6 +256,11 @@ def test_a_full_disk_ends_in_one_line_with_nothing_that_looks_complete(small_dis
     done = len(find_runs(folder))
     assert done < 8
     assert not list(folder.rglob(".*.tmp"))  # no half-written file left behind
+    res = aieco("collect", str(folder))  # collecting on the full disk: one line as well
+    lines = res.stderr.strip().splitlines()
+    assert res.returncode == 1 and "Traceback" not in res.stderr, res.stderr[-2000:]
+    assert lines[-1].startswith("aieco: error: cannot write the tables")
+    assert not (folder / "summary.parquet").exists()
     filler.unlink()
     res = sweep(folder, *SMALL)
     assert res.returncode == 0 and "8 of 8 runs complete" in res.stdout, res.stderr[-2000:]
