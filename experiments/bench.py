@@ -279,7 +279,7 @@ def synthetic_market(n: int, k: int, seed: int = 0) -> Market:
     params = Params().replace(population={"n_users": n, "n_niches": 1},
                               market={"initial_adoption": 1.0})
     rng = np.random.default_rng(seed)
-    pop = UserPopulation(params, rng)
+    pop = UserPopulation(params, seed)
     pop.choice[:] = rng.integers(-1, k, size=n)
     share = rng.dirichlet(np.ones(k))
     providers: dict[str, NDArray] = {

@@ -20,6 +20,7 @@ import json
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -175,8 +176,9 @@ def case_anderson() -> tuple[plt.Figure, dict[str, Any]]:
     rec, broken = mutation("discovery_asymmetric", lambda: vc.anderson_symmetry_check(2.0, runs))
     mutants = [rec, mutation("attack_exposure_halved",
                              lambda: vc.anderson_magnitude_check((), runs))[0],
-               *(mutation(m, lambda n=n: vc.anderson_asymmetry_check(
-                   n, test_anderson.MUTANT_RUNS))[0] for n, m in test_anderson.BROKEN.items())]
+               *(mutation(m, partial(vc.anderson_asymmetry_check, n,
+                                     test_anderson.MUTANT_RUNS))[0]
+                 for n, m in test_anderson.BROKEN.items())]
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 4), width_ratios=[1.1, 1],
                                   layout="constrained")
     f = list(vc.ANDERSON_FACTORS)
@@ -214,7 +216,7 @@ def case_concentration() -> tuple[plt.Figure, dict[str, Any]]:
     mutants = [mutation("hhi_forgets_a_firm", lambda: vc.hhi_equal_check(7))[0],
                mutation("top_k_three", lambda: vc.top4_equal_check(7))[0],
                mutation("gini_sample", lambda: vc.gini_check((0.0, 0.0, 0.0, 9.0), 0.75))[0],
-               *(mutation("hhi_forgets_a_firm", lambda n=n: vc.model_hhi_check(n))[0]
+               *(mutation("hhi_forgets_a_firm", partial(vc.model_hhi_check, n))[0]
                  for n in (1, 8))]
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
     nn = np.linspace(0.8, 8.5, 100)
