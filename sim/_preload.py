@@ -4,8 +4,8 @@ It readies what every run needs, so each worker (a fork of the server) starts wi
 one Numba thread decided before Numba is first imported (STACK.md: a later change makes the
 next compilation fail), the model and the writers imported, and Numba's typing and target
 registries loaded (about 0.3 s a process would otherwise pay at its first kernel call), and
-the lock Numba takes before starting its threads made once. It runs no kernel: Numba's thread pool (OpenMP here) is not fork-safe once started, and it
-is not started here.
+the lock Numba takes before starting its threads made once. It runs no kernel: Numba's
+thread pool (OpenMP here) is not fork-safe once started, and it is not started here.
 """
 
 from __future__ import annotations

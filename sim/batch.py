@@ -312,9 +312,19 @@ def start_forkserver() -> bool:
 
     if _start_method() != "forkserver":
         return False
-    os.environ.setdefault("NUMBA_NUM_THREADS", "1")  # inherited by the server, see STACK.md
     multiprocessing.get_context("forkserver").set_forkserver_preload(PRELOAD)
-    forkserver.ensure_running()
+    # the server inherits this process's environment when it starts; the variable is set
+    # only for that moment, as this process may have imported Numba already, and a later
+    # compilation here would then read it and refuse (STACK.md)
+    before = os.environ.get("NUMBA_NUM_THREADS")
+    os.environ["NUMBA_NUM_THREADS"] = "1"
+    try:
+        forkserver.ensure_running()
+    finally:
+        if before is None:
+            del os.environ["NUMBA_NUM_THREADS"]
+        else:
+            os.environ["NUMBA_NUM_THREADS"] = before
     return True
 
 

@@ -163,6 +163,21 @@ def compose_params(overrides: list[str], config_name: str = "config", *,
     ConfigError
         With a one-line message, for any invalid key, option, type or value.
     """
+    cfg = compose_config(overrides, config_name, hydra=hydra)
+    try:
+        return params_from_cfg(cfg), cfg
+    except (OmegaConfBaseException, TypeError) as exc:
+        raise explain(exc, overrides) from None
+
+
+def compose_config(overrides: list[str], config_name: str = "config", *,
+                   hydra: bool = False) -> DictConfig:
+    """Compose the config with ``overrides``: keys, options and types checked, values not.
+
+    A sweep's base composition: its values may be valid only together with a swept one
+    (``openness.licence=copyleft`` swept over ``openness=open_weights,open_source``), so
+    each setting is validated instead (:func:`compose_params`).
+    """
     register_schema()
     check_overrides(overrides)
     GlobalHydra.instance().clear()
@@ -173,10 +188,7 @@ def compose_params(overrides: list[str], config_name: str = "config", *,
         raise explain(exc, overrides) from None
     finally:
         GlobalHydra.instance().clear()
-    try:
-        return params_from_cfg(cfg), cfg
-    except (OmegaConfBaseException, TypeError) as exc:
-        raise explain(exc, overrides) from None
+    return cfg
 
 
 def to_yaml(cfg: Any) -> str:

@@ -41,6 +41,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from experiments.cli.config import (
+    compose_config,
     compose_params,
     experiment_meta,
     output_dir,
@@ -139,7 +140,7 @@ def define(overrides: list[str], own: list[str] | None = None) -> SweepDefinitio
     """
     plain, sweeps, found_own = split(overrides)
     own = found_own if own is None else own
-    _, cfg = compose_params([*plain, *own], hydra=True)
+    cfg = compose_config([*plain, *own], hydra=True)
     fixed = {override_key(t) for t in plain}
     # a value given on the command line replaces the experiment's sweep of that key
     params_cfg = cfg.hydra.sweeper.get("params") or {}

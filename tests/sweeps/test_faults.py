@@ -104,7 +104,7 @@ def test_a_second_sweep_into_a_running_sweeps_folder_is_refused_in_one_line(tmp_
         assert lines[0].startswith("aieco: error: sweep folder")
         assert f"process {first.pid}" in lines[0] and "Traceback" not in second.stderr
     finally:
-        out, err = first.communicate(timeout=600)
+        _, err = first.communicate(timeout=600)
     assert first.returncode == 0, err[-2000:]
     assert len(find_runs(folder)) == 12
     all_verified(folder)
