@@ -43,6 +43,9 @@ class Fact:
     a_over: tuple[tuple[str, object], ...] = ()
     b_over: tuple[tuple[str, object], ...] = ()
     common: tuple[tuple[str, object], ...] = field(default=())
+    #: why the model does not (yet) show the fact: the test is then a strict xfail, which
+    #: fails the day the fact starts to hold, so this list is kept true
+    does_not_hold: str = ""
 
 
 FACTS = [
@@ -71,12 +74,19 @@ FACTS = [
          "safeguards and moves the endogenous release away from weights; ODD 7.6",
          "harm_mean", -1,
          (("openness", "endogenous"),), (("openness", "endogenous"), ("regulation", "liability")),
-         b_over=(("regulation.liability_share", 1.0),)),
+         b_over=(("regulation.liability_share", 1.0),),
+         does_not_hold="measured 2026-11-30: mean paired harm difference +0.029 (harm higher "
+                       "under liability), one-sided p = 0.75 on 16 seeds; cause not established "
+                       "(to check: does liability move the endogenous release at this size?)"),
     Fact("more auditors leave fewer vulnerabilities exploited",
          "Anderson (2002): only asymmetries move the race; more defenders is one; ODD 7.10",
          "vulnerabilities_exploited_mean", -1,
          (("openness", "open_weights"),), (("openness", "open_weights"),),
-         b_over=(("population.n_civil_society", 120),)),
+         b_over=(("population.n_civil_society", 120),),
+         does_not_hold="measured 2026-11-30: mean paired difference +0.031 distinct "
+                       "vulnerabilities exploited (more, not fewer), p = 0.68 on 16 seeds, while "
+                       "the attackers' own rate does move it (the fact below); cause not "
+                       "established (to check: patch timing against exploit timing, ODD 7.10)"),
     Fact("stronger enforcement deters misuse attempts",
          "Becker (1968): expected sanctions deter; ODD 7.11", "misuse_attempts_mean", -1,
          (("openness", "open_weights"),), (("openness", "open_weights"),),
@@ -111,7 +121,10 @@ FACTS = [
          "ODD 7.3: derivatives shared back under copyleft (spill_weights_copyleft)",
          "frontier_capability_final", +1,
          (("openness", "open_weights"),), (("openness", "open_weights"),),
-         b_over=(("openness.licence", "copyleft"),)),
+         b_over=(("openness.licence", "copyleft"),),
+         does_not_hold="measured 2026-11-30: mean paired difference -0.001 OOM in the final "
+                       "frontier, p = 0.53 on 16 seeds; cause not established (to check: "
+                       "whether spill-over can reach the leading lab, which sets the frontier)"),
     Fact("faster attacker discovery raises vulnerabilities exploited",
          "Anderson (2002): an attacker-side asymmetry; ODD 7.10",
          "vulnerabilities_exploited_mean", +1,
@@ -135,7 +148,9 @@ def outcomes(options: tuple[tuple[str, str], ...],
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("fact", FACTS, ids=[f.claim for f in FACTS])
+@pytest.mark.parametrize("fact", [
+    pytest.param(f, id=f.claim, marks=[pytest.mark.xfail(strict=True, reason=f.does_not_hold)]
+                 if f.does_not_hold else []) for f in FACTS])
 def test_stylised_fact_holds_on_paired_seeds(fact):
     a = outcomes(fact.a, fact.common + fact.a_over)[fact.outcome]
     b = outcomes(fact.b, fact.common + fact.b_over)[fact.outcome]
