@@ -159,10 +159,9 @@ def simplex(x0: np.ndarray, step: float = 0.1) -> np.ndarray:
 def validate_baseline(values: dict[str, float], n: int) -> list[dict[str, float]]:
     """The baseline experiment's own replicates (``run.seed=0``) with ``values``."""
     from experiments.cli.config import compose_params
-    from sim import run
-    from sim.runner import replicate_seeds
+    from sim import run_replicates
     params, _ = compose_params([*overrides(values), "run.seed=0", f"run.replicates={n}"])
-    return [statistics(run(params, rng=s).metrics) for s in replicate_seeds(params)]
+    return [statistics(result.metrics) for result in run_replicates(params)]
 
 
 def revalidate(out: Path, docs: Path) -> int:

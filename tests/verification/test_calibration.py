@@ -16,9 +16,8 @@ import pytest
 
 from analysis.calibration import TARGETS, statistics, summarise
 from experiments.cli.config import compose_params
-from sim import run
+from sim import run_replicates
 from sim.params import Params
-from sim.runner import replicate_seeds
 
 ROOT = Path(__file__).resolve().parents[2]
 RECORD = ROOT / "experiments" / "calibration.json"
@@ -33,7 +32,7 @@ def record() -> dict:
 def test_baseline_lands_in_every_band_across_seeds():
     params, _ = compose_params(["+experiment=baseline", "run.seed=0",
                                 f"run.replicates={REPLICATES}"])
-    table = summarise([statistics(run(params, rng=s).metrics) for s in replicate_seeds(params)])
+    table = summarise([statistics(result.metrics) for result in run_replicates(params)])
     outside = table[~table["in_band"]]
     assert outside.empty, "\n" + table.to_string()
     assert list(table["target"]) == [t.name for t in TARGETS]
