@@ -35,15 +35,15 @@ class OpennessParams(Section):
                               source="assumption")
     contributor_share: float = p(0.3, 0.0, 1.0, doc="share of licence fees reaching contributors",
                                  source="assumption")
-    cannibalisation: float = p(0.6701, 0.0, 1.0, doc="endogenous: revenue lost by opening weights",
+    cannibalisation: float = p(0.9776, 0.0, 1.0, doc="endogenous: revenue lost by opening weights",
                                source="calibrated (docs/CALIBRATION.md)")
-    rival_catch_up_cost: float = p(2.0054, 0.0, 1e9, unit="mean revenues/OOM",
+    rival_catch_up_cost: float = p(2.155, 0.0, 1e9, unit="mean revenues/OOM",
                                    doc="endogenous: value lost per OOM of lead given away",
                                    source="calibrated (docs/CALIBRATION.md)")
-    community_value: float = p(2.3434, 0.0, 1e9, unit="mean revenues/OOM",
+    community_value: float = p(2.4736, 0.0, 1e9, unit="mean revenues/OOM",
                                doc="endogenous: value of community contributions to a trailer",
                                source="calibrated (docs/CALIBRATION.md)")
-    choice_beta: float = p(9.8452, 0.0, 1e6, unit="1/mean revenue",
+    choice_beta: float = p(20.0, 0.0, 1e6, unit="1/mean revenue",
                            doc="endogenous: sharpness of the release logit",
                            source="calibrated (docs/CALIBRATION.md)")
     revision_prob: float = p(0.25, 0.0, 1.0, unit="1/quarter",

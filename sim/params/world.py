@@ -146,7 +146,7 @@ class LabParams(Section):
     funding_cap: float = p(300.0, 1.0, 1e12, unit="multiple",
                            doc="largest multiple of its t=0 size the investor pool reaches",
                            source="assumption (investor appetite saturates); not yet calibrated")
-    funding_traction: float = p(1.0, 0.0, 1.0, unit="share",
+    funding_traction: float = p(0.9999, 0.0, 1.0, unit="share",
                                 doc="share of investor capital split by user share "
                                     "(the rest equally)",
                                 source="calibrated (docs/CALIBRATION.md)")
