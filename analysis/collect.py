@@ -46,6 +46,17 @@ class ExperimentMeta:
     question: str = ""
     levers: list[str] = field(default_factory=list)
     outcomes: list[str] = field(default_factory=list)
+    #: the outcome whose paired difference gives the report's one-line answer
+    answer: str = ""
+    #: the reference cell, one level per lever (``openness: api_only``); default: the first
+    #: level of each lever
+    reference: dict[str, Any] = field(default_factory=dict)
+    #: the two outcomes of the trade-off figure, ``[x, y]`` (default: the first two)
+    tradeoff: list[str] = field(default_factory=list)
+    #: why the levers move the outcomes, in a few sentences, shown in the report
+    mechanism: str = ""
+    #: what the experiment cannot say, shown in the report
+    caveats: str = ""
 
 
 ID_COLUMNS = ("run", "config_hash")

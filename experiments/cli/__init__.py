@@ -185,11 +185,11 @@ def _report(args: list[str]) -> None:
     from pathlib import Path
 
     root = Path(_folder(args, "report"))
-    from analysis.report import make_report
+    from analysis.report import Unreportable, make_report
 
     try:
         path = make_report(root)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, Unreportable) as exc:
         fail(str(exc))
     except OSError as exc:  # a full disk, say: collected tables are never left half-written
         fail(f"cannot write the report in {root} ({exc.strerror or exc})", code=1)
