@@ -57,6 +57,9 @@ class ExperimentMeta:
     mechanism: str = ""
     #: what the experiment cannot say, shown in the report
     caveats: str = ""
+    #: the design review (``contrast``, ``levers``, ``outcomes``, ``deviations``: why each
+    #: is the question's), rendered into ``experiments/catalogue.md``
+    design: dict[str, str] = field(default_factory=dict)
 
 
 ID_COLUMNS = ("run", "config_hash")
