@@ -98,8 +98,8 @@ def timeseries(results: pd.DataFrame, outcomes: list[str], d: Design, path: Path
                     bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"})
         if r == 0 and facet:
             ax.set_title(f"{lever_label(facet)} = {level}", fontsize=10)
-        ax.set_ylabel(label(outcome) + (" (4-q mean)" if is_flow(outcome) else ""),
-                      fontsize=8)
+        ax.set_ylabel(label(outcome).replace(" [", "\n[")
+                      + (" (4-q mean)" if is_flow(outcome) else ""), fontsize=8)
         ax.set_xlabel("quarter" if r == len(outcomes) - 1 else "")
     if hue:
         handles = [plt.Line2D([], [], color=colours[str(h)], lw=2) for h in hues]
@@ -166,7 +166,8 @@ def _difference_grid(data: pd.DataFrame, d: Design, outcome: str, rows: str,
             e = paired(data, outcome, {rows: r, cols: c}, ref)
             if e.clear:
                 shade.loc[r, c] = e.mean
-            mark = "fixed" if e.fixed else ("" if e.clear else "n.s.")
+            mark = ("= ref" if e.fixed and e.mean == 0 else "fixed" if e.fixed
+                    else "" if e.clear else "n.s.")
             text.loc[r, c] = f"{mean}\n{'+' if e.mean > 0 else ''}{num(e.mean)} {mark}".rstrip()
     return shade, text
 
@@ -201,7 +202,7 @@ def tradeoff(summary: pd.DataFrame, x: str, y: str, d: Design, path: Path) -> Pa
     data, note = _held(d, summary, *d.levers[:2])
     keys = [k for k in (hue, style) if k]
     groups = data.groupby(keys, observed=True, sort=False) if keys else [((), data)]
-    fig, ax = plt.subplots(figsize=(6.4, 4.6))
+    fig, ax = plt.subplots(figsize=(9.0, 5.0))
     markers = ["o", "s", "^", "D", "v", "P", "X", "*"]
     colours = dict(zip(map(str, d.levels.get(hue, [])), PALETTE * 3, strict=False)) if hue else {}
     for key, grp in groups:
@@ -225,6 +226,7 @@ def tradeoff(summary: pd.DataFrame, x: str, y: str, d: Design, path: Path) -> Pa
         ax.legend(handles=handles, title=lever_label(hue) if hue else None,
                   loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8)
     ax.set_xlabel(label(x, summarised=True))
-    ax.set_ylabel(label(y, summarised=True))
-    title = f"Trade-off: {x.replace('_', ' ')} against {y.replace('_', ' ')}, one point per cell"
+    ax.set_ylabel(label(y, summarised=True).replace(" [", "\n["))
+    title = (f"Trade-off: {x.replace('_', ' ')} against {y.replace('_', ' ')}\none point per "
+             "cell, mean and 95% interval across seeds")
     return _save(fig, path, title + (f"\n{note}" if note else ""))

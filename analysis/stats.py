@@ -132,9 +132,9 @@ class Effect:
         digits = ".0%" if abs(self.relative) >= 0.01 else ".2%"
         rel = (f" ({'+' if self.relative > 0 else ''}{self.relative:{digits}})"
                if relative and np.isfinite(self.relative) and self.mean != 0 else "")
-        if self.fixed:
-            return (f"{sign}{rel} in every seed (fixed by the regime)" if self.mean
-                    else "0 in every seed (fixed by the regime)")
+        if self.fixed:  # flags say why: fixed by the regime, or a lever that does not reach it
+            return (f"{sign}{rel} in every seed (no seed-to-seed variation)" if self.mean
+                    else "0 in every seed (identical)")
         if self.n < 2:
             return f"{sign}{rel} (one seed: no interval)"
         lo, hi = self.ci
@@ -201,7 +201,7 @@ def means_table(summary: pd.DataFrame, levers: list[str], outcomes: list[str]) -
             values = grp[summary_column(outcome)]
             m, lo, hi = cell_ci(values, outcome)
             if fixed_value(values) is not None:
-                row[outcome] = f"{num(m)} (every seed)"
+                row[outcome] = f"{num(m)} (every seed: fixed by the regime)"
             elif np.isfinite(lo):
                 row[outcome] = f"{num(m)} [{num(lo)}, {num(hi)}]"
             else:

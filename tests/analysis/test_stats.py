@@ -33,7 +33,7 @@ def test_pairs_are_matched_by_seed_not_by_row_order():
     summary = grid({("x", "p"): np.array([1.0, 2.0, 3.0]), ("y", "p"): np.array([2.0, 3.0, 4.0])})
     summary = summary.iloc[[0, 1, 2, 5, 4, 3]]  # the treated cell's rows in reverse
     e = paired(summary, "harm", {"a": "y", "b": "p"}, {"a": "x", "b": "p"})
-    assert e.fixed and e.mean == 1.0 and "in every seed (fixed by the regime)" in e.text()
+    assert e.fixed and e.mean == 1.0 and "+1 (+50%) in every seed (no seed-to-seed" in e.text()
 
 
 def test_one_seed_gives_no_interval_and_is_never_clear():
@@ -47,7 +47,7 @@ def test_one_seed_gives_no_interval_and_is_never_clear():
 def test_a_zero_difference_in_every_seed_is_fixed_not_a_finding():
     summary = grid({("x", "p"): np.zeros(5), ("y", "p"): np.zeros(5)})
     e = paired(summary, "harm", {"a": "y", "b": "p"}, {"a": "x", "b": "p"})
-    assert e.fixed and not e.clear and e.text() == "0 in every seed (fixed by the regime)"
+    assert e.fixed and not e.clear and e.text() == "0 in every seed (identical)"
 
 
 def test_interaction_is_the_difference_of_paired_effects():
