@@ -80,11 +80,17 @@ def timeseries(results: pd.DataFrame, outcomes: list[str], d: Design, path: Path
     data, note = _held(d, smooth_flows(results, outcomes), *d.levers[:2])
     columns = d.levels[facet] if facet else [None]
     hues = d.levels[hue] if hue else []
-    size = (3.4 * len(columns) + 0.6, 2.5 * len(outcomes) + 0.8)
-    fig, axes = plt.subplots(len(outcomes), len(columns), squeeze=False, sharex=True,
-                             sharey="row", figsize=size)
+    # one lever (or none): the outcomes wrap into rows of three, each with its own axis
+    wrap = 1 if facet else min(3, len(outcomes))
+    nrows, ncols = math.ceil(len(outcomes) / wrap), len(columns) * wrap
+    fig, axes = plt.subplots(nrows, ncols, squeeze=False, sharex=True,
+                             sharey="row" if facet else False,
+                             figsize=(3.4 * ncols + 0.6, 2.5 * nrows + 0.8))
+    for ax in list(axes.flat)[len(outcomes) * len(columns):]:
+        ax.set_visible(False)
     colours = dict(zip(map(str, hues), PALETTE * 3, strict=False))
-    for (r, outcome), (c, level) in product_enum(outcomes, columns):
+    for (i, outcome), (c, level) in product_enum(outcomes, columns):
+        r, c = (i, c) if facet else divmod(i, wrap)
         ax = axes[r, c]
         part = data if facet is None else data[data[facet] == level]
         plot = part.assign(**{hue: part[hue].astype(str)}) if hue else part
@@ -100,7 +106,7 @@ def timeseries(results: pd.DataFrame, outcomes: list[str], d: Design, path: Path
             ax.set_title(f"{lever_label(facet)} = {level}", fontsize=10)
         ax.set_ylabel(label(outcome).replace(" [", "\n[")
                       + (" (4-q mean)" if is_flow(outcome) else ""), fontsize=8)
-        ax.set_xlabel("quarter" if r == len(outcomes) - 1 else "")
+        ax.set_xlabel("quarter")
     if hue:
         handles = [plt.Line2D([], [], color=colours[str(h)], lw=2) for h in hues]
         fig.legend(handles, [str(h) for h in hues], title=lever_label(hue),
