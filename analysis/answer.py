@@ -73,7 +73,9 @@ def _dependence(summary: pd.DataFrame, d: Design, outcome: str,
                 effects: list[tuple[Any, Effect]]) -> str:
     """How the largest effect of the first lever changes with the second lever."""
     first, second, ref = d.levers[0], d.levers[1], d.reference
-    level, at_ref = max(effects, key=lambda le: abs(le[1].mean) if le[1].n else -1.0)
+    chosen = [le for le in effects if d.meta.focus and str(le[0]) == str(d.meta.focus)]
+    level, at_ref = chosen[0] if chosen else max(
+        effects, key=lambda le: abs(le[1].mean) if le[1].n else -1.0)
     rest = _others(d, first, second)
     pieces = []
     for other in d.levels[second]:

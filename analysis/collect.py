@@ -51,6 +51,9 @@ class ExperimentMeta:
     #: the reference cell, one level per lever (``openness: api_only``); default: the first
     #: level of each lever
     reference: dict[str, Any] = field(default_factory=dict)
+    #: the level of the first lever whose effect the answer follows across the second lever
+    #: (default: the level with the largest effect at the reference)
+    focus: str = ""
     #: the two outcomes of the trade-off figure, ``[x, y]`` (default: the first two)
     tradeoff: list[str] = field(default_factory=list)
     #: why the levers move the outcomes, in a few sentences, shown in the report

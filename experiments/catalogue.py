@@ -118,7 +118,9 @@ def review(meta: dict) -> list[str]:
         ref = ", ".join(f"`{k}={v}`" for k, v in (meta.get("reference") or {}).items())
         lines.append(f"The report's answer: `{meta.get('answer') or meta['outcomes'][0]}`, "
                      "paired by seed against the reference cell"
-                     + (f" ({ref})" if ref else "") + ".")
+                     + (f" ({ref})" if ref else "")
+                     + (f", following the effect of `{meta['focus']}`" if meta.get("focus")
+                        else "") + ".")
         lines.append("")
     for key, title in REVIEW:
         if design.get(key):

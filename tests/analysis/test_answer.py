@@ -89,3 +89,15 @@ def test_an_outcome_equal_in_every_run_is_fixed_by_the_design():
     found = flags(s, design(s), ["trust"])
     assert found == ["`trust` (final value) is 0.5 in every run: fixed by the design, not a "
                      "finding."]
+
+
+def test_a_declared_focus_is_followed_instead_of_the_largest_effect():
+    s = interacting()
+    d = design(s)
+    d.levels["enf"] = ["weak", "mild", "strong"]
+    mild = s[s["enf"] == "weak"].assign(enf="mild")
+    mild["harm_mean"] += np.random.default_rng(4).normal(-0.2, 0.05, len(mild))
+    s = pd.concat([s, mild], ignore_index=True)
+    assert "The effect of `enf=strong`" in answer(s, d, "harm")
+    d.meta.focus = "mild"
+    assert "The effect of `enf=mild`" in answer(s, d, "harm")
