@@ -124,9 +124,9 @@ def product_enum(rows: list[Any],
 def heatmaps(summary: pd.DataFrame, outcomes: list[str], d: Design, path: Path) -> Path:
     """Each cell's paired difference from the reference cell, for the two main levers.
 
-    The colour is the difference only where its 95% interval excludes zero, white
-    otherwise, on a scale centred at zero, so that noise is not stretched into colour; the
-    text gives the cell mean and the difference.
+    The colour is the difference only where its 95% interval excludes zero (or it is the
+    same non-zero value in every seed), white otherwise, on a scale centred at zero, so that
+    noise is not stretched into colour; the text gives the cell mean and the difference.
     """
     rows, cols = d.levers[0], d.levers[1]
     data, note = _held(d, summary, rows, cols)
@@ -152,7 +152,7 @@ def heatmaps(summary: pd.DataFrame, outcomes: list[str], d: Design, path: Path) 
         plt.setp(ax.get_xticklabels(), rotation=30, ha="right", rotation_mode="anchor")
         ax.tick_params(axis="y", rotation=0)
     title = ("Cell mean, and paired difference from the reference cell (ref); coloured only "
-             "where clear at 95%")
+             "where clear at 95%\nor the same in every seed (fixed); n.s. = not clear")
     return _save(fig, path, title + (f"\n{note}" if note else ""))
 
 
@@ -170,7 +170,7 @@ def _difference_grid(data: pd.DataFrame, d: Design, outcome: str, rows: str,
                 text.loc[r, c] = f"{mean}\nref"
                 continue
             e = paired(data, outcome, {rows: r, cols: c}, ref)
-            if e.clear:
+            if e.clear or (e.fixed and e.mean != 0):  # a difference in every seed is no noise
                 shade.loc[r, c] = e.mean
             mark = ("= ref" if e.fixed and e.mean == 0 else "fixed" if e.fixed
                     else "" if e.clear else "n.s.")
