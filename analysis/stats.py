@@ -4,7 +4,8 @@ Seeds are shared across the cells of a sweep: replicate ``i`` of every setting d
 ``SeedSequence(run.seed, spawn_key=(i,))``, and the model keys its random streams by
 mechanism and entity (common random numbers). A setting is therefore compared with the
 reference cell seed by seed: its effect is the mean of the paired differences, with a
-Student-t interval of that mean over the pairs. A contrast between two levers (does the
+Student-t interval of that mean over the pairs (clipped to what a difference of a bounded
+outcome can be: [-1, 1] for a share). A contrast between two levers (does the
 effect of one depend on the other?) is a difference of paired differences, again per seed.
 
 Cell means get intervals that respect the outcome's range: outcomes that cannot be negative
@@ -32,6 +33,8 @@ UNIT = ("seed", "replicate")
 NONNEGATIVE = {"share", "0-1", "0-10000", "count", "count/quarter", "harm units/quarter",
                "mu/quarter", "contributions/quarter", "quarters", "flag"}
 N_BOOT = 2000
+#: the largest value of outcomes with a bounded unit (a difference of two lies in [-b, b])
+UPPER = {"share": 1.0, "0-1": 1.0, "0-10000": 10000.0, "flag": 1.0}
 
 
 def nonnegative(outcome: str) -> bool:
@@ -76,6 +79,11 @@ def cell_ci(values: pd.Series | np.ndarray, outcome: str) -> tuple[float, float,
     return bootstrap_ci(values) if nonnegative(outcome) else mean_ci(values)
 
 
+def span(outcome: str) -> float:
+    """The largest possible difference between two values of ``outcome`` (inf if unbounded)."""
+    return UPPER.get(OUTCOMES.get(outcome, ("", ""))[0], float("inf"))
+
+
 def fixed_value(values: pd.Series | np.ndarray) -> float | None:
     """The value every seed gives, or None if the seeds differ (or there is one seed)."""
     x = _finite(values)
@@ -91,6 +99,7 @@ class Effect:
     outcome: str
     diffs: np.ndarray = field(repr=False)
     base: float = float("nan")  #: the reference cell's mean over the same seeds
+    span: float = float("inf")  #: the largest possible |contrast| (bounded outcomes)
 
     @property
     def n(self) -> int:
@@ -111,7 +120,7 @@ class Effect:
     def ci(self) -> tuple[float, float]:
         """The 95% t-interval of the mean contrast (NaN for fewer than two seeds)."""
         _, lo, hi = mean_ci(self.diffs)
-        return lo, hi
+        return max(lo, -self.span), min(hi, self.span)
 
     @property
     def clear(self) -> bool:
@@ -164,7 +173,8 @@ def paired(summary: pd.DataFrame, outcome: str, treated: dict[str, Any],
     d = (a.loc[both] - b.loc[both]).to_numpy(dtype=float)
     ok = np.isfinite(d)
     base = b.loc[both].to_numpy(dtype=float)[ok]
-    return Effect(outcome, d[ok], float(base.mean()) if base.size else float("nan"))
+    return Effect(outcome, d[ok], float(base.mean()) if base.size else float("nan"),
+                  span(outcome))
 
 
 def interaction(summary: pd.DataFrame, outcome: str, first: str, second: str,
@@ -186,7 +196,8 @@ def interaction(summary: pd.DataFrame, outcome: str, first: str, second: str,
     at_b0 = x[2] - x[3]
     d = (x[0] - x[1]) - at_b0
     ok = np.isfinite(d)
-    return Effect(outcome, d[ok], float(at_b0[ok].mean()) if ok.any() else float("nan"))
+    return Effect(outcome, d[ok], float(at_b0[ok].mean()) if ok.any() else float("nan"),
+                  2 * span(outcome))
 
 
 def means_table(summary: pd.DataFrame, levers: list[str], outcomes: list[str]) -> pd.DataFrame:

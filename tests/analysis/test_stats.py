@@ -72,3 +72,13 @@ def test_intervals_of_shares_and_counts_stay_in_range():
 def test_effect_text_gives_sign_interval_and_relative_change():
     e = Effect("harm", np.array([-1.0, -1.2, -0.8, -1.1]), base=2.0)
     assert e.text().startswith("-1.02 [") and "(-51%)" in e.text()
+
+
+def test_a_paired_difference_of_shares_stays_within_minus_one_and_one():
+    ref = np.array([0.0, 0.0, 0.0, 0.9])  # inspections make every lab safe in every seed
+    summary = pd.concat([grid({("x", "p"): np.zeros(4)}).assign(safe_share_final=ref),
+                         grid({("y", "p"): np.zeros(4)}).assign(safe_share_final=1.0)])
+    e = paired(summary, "safe_share", {"a": "y", "b": "p"}, {"a": "x", "b": "p"})
+    lo, hi = e.ci
+    assert e.mean == pytest.approx(0.775) and hi == 1.0 and mean_ci(e.diffs)[2] > 1.0
+    assert lo == mean_ci(e.diffs)[1]  # only the side beyond the range is clipped
