@@ -83,7 +83,7 @@ def timeseries(results: pd.DataFrame, outcomes: list[str], d: Design, path: Path
     # one lever (or none): the outcomes wrap into rows of three, each with its own axis
     wrap = 1 if facet else min(3, len(outcomes))
     nrows, ncols = math.ceil(len(outcomes) / wrap), len(columns) * wrap
-    fig, axes = plt.subplots(nrows, ncols, squeeze=False, sharex=True,
+    fig, axes = plt.subplots(nrows, ncols, squeeze=False, sharex=bool(facet),
                              sharey="row" if facet else False,
                              figsize=(3.4 * ncols + 0.6, 2.5 * nrows + 0.8))
     for ax in list(axes.flat)[len(outcomes) * len(columns):]:
@@ -106,7 +106,7 @@ def timeseries(results: pd.DataFrame, outcomes: list[str], d: Design, path: Path
             ax.set_title(f"{lever_label(facet)} = {level}", fontsize=10)
         ax.set_ylabel(label(outcome).replace(" [", "\n[")
                       + (" (4-q mean)" if is_flow(outcome) else ""), fontsize=8)
-        ax.set_xlabel("quarter")
+        ax.set_xlabel("quarter" if not facet or r == nrows - 1 else "")
     if hue:
         handles = [plt.Line2D([], [], color=colours[str(h)], lw=2) for h in hues]
         fig.legend(handles, [str(h) for h in hues], title=lever_label(hue),

@@ -65,5 +65,5 @@ def test_a_folder_of_two_experiments_is_refused_in_one_line(adhoc, tmp_path):
     res = aieco("report", str(mixed))
     assert res.returncode == 2
     assert len(res.stderr.strip().splitlines()) == 1
-    assert "2 experiments" in res.stderr and "many_eyes: 1 runs" in res.stderr
+    assert "2 experiments" in res.stderr and "many_eyes: 3 runs" in res.stderr
     assert not (mixed / "report.md").exists()

@@ -53,7 +53,7 @@ def test_every_experiment_runs_tiny_through_joblib(tmp_path, name):
         res = aieco("report", str(out))
         assert res.returncode == 0, res.stderr[-2000:]
         text = (out / "report.md").read_text()
-        assert "**Answer.** `hhi_api` (final value)" in text and "over 4 seeds" in text
+        assert "**Answer.** `open_release_share` (final value)" in text and "over 4 seeds" in text
 
 
 def test_experiment_levers_are_swept_columns():
