@@ -137,6 +137,11 @@ def flags(summary: pd.DataFrame, d: Design, outcomes: list[str]) -> list[str]:
             out.append(f"{described(outcome)} is {num(constant)} in every run: fixed by the "
                        "design, not a finding.")
             continue
+        if d.levers and not np.isfinite(
+                cell(summary, d.reference)[col].to_numpy(dtype=float)).any():
+            out.append(f"{described(outcome)} is undefined in every run of the reference cell "
+                       f"({cell_name(d.reference)}): no difference from it can be given; see "
+                       "the cell means.")
         fixed = [(c, v) for c in cells
                  if (v := fixed_value(cell(summary, c)[col])) is not None]
         if fixed:

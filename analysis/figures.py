@@ -170,6 +170,9 @@ def _difference_grid(data: pd.DataFrame, d: Design, outcome: str, rows: str,
                 text.loc[r, c] = f"{mean}\nref"
                 continue
             e = paired(data, outcome, {rows: r, cols: c}, ref)
+            if e.n == 0:
+                text.loc[r, c] = f"{mean}\nundefined"
+                continue
             if e.clear or (e.fixed and e.mean != 0):  # a difference in every seed is no noise
                 shade.loc[r, c] = e.mean
             mark = ("= ref" if e.fixed and e.mean == 0 else "fixed" if e.fixed

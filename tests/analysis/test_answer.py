@@ -101,3 +101,11 @@ def test_a_declared_focus_is_followed_instead_of_the_largest_effect():
     assert "The effect of `enf=strong`" in answer(s, d, "harm")
     d.meta.focus = "mild"
     assert "The effect of `enf=mild`" in answer(s, d, "harm")
+
+
+def test_an_outcome_undefined_in_the_reference_cell_is_named():
+    s = interacting()
+    s.loc[(s["enf"] == "weak") & (s["open"] == "api"), "harm_mean"] = np.nan
+    found = flags(s, design(s), ["harm"])
+    assert any("undefined in every run of the reference cell (enf=weak, open=api)" in f
+               for f in found)
