@@ -32,6 +32,16 @@ on the command line; a value given there replaces the experiment's sweep of that
 Running the same command again into the same folder skips completed runs, so an
 interrupted or extended sweep only runs what is missing.
 
+Each entry below is the experiment's design review, kept in its config's `experiment:`
+block (`design`, `answer`, `reference`, `mechanism`, `caveats`): the contrast that answers
+the question, why these levers and outcomes, and where and why the experiment departs from
+the calibrated `baseline`. `aieco report` opens with the answer computed from the runs:
+the paired difference (same seeds, common random numbers) of the answer outcome between
+each level of the first lever and the reference cell, and how that effect changes with the
+second lever (the interaction contrast), each with its 95% interval; then what is not a
+finding (outcomes fixed by the design or the regime, identical cells, inert levers), and
+the mechanism and caveats declared here.
+
 Wall times are for the default size on this project's 2-core machine, measured with
 `time .venv/bin/aieco sweep +experiment=NAME` (sweep and collect; the report adds 10-25 s).
 """
@@ -90,9 +100,35 @@ def section(path: Path, times: dict[str, str]) -> str:
     outcomes = ", ".join(f"`{o}`" for o in meta.get("outcomes", []))
     lines.append(f"Outcomes that answer it: {outcomes}.")
     lines.append("")
+    lines += review(meta)
     lines.append(f"Command: `.venv/bin/aieco sweep +experiment={name}`"
                  + (f" (wall time here: {times[name]})" if name in times else ""))
     return "\n".join(lines)
+
+
+REVIEW = (("contrast", "The contrast that answers it"), ("levers", "Why these levers"),
+          ("outcomes", "Why these outcomes"), ("deviations", "Deviations from the baseline"))
+
+
+def review(meta: dict) -> list[str]:
+    """The design review an experiment declares (``experiment.design``), and its answer."""
+    design = meta.get("design") or {}
+    lines = []
+    if meta.get("answer") or meta.get("reference"):
+        ref = ", ".join(f"`{k}={v}`" for k, v in (meta.get("reference") or {}).items())
+        lines.append(f"The report's answer: `{meta.get('answer') or meta['outcomes'][0]}`, "
+                     "paired by seed against the reference cell"
+                     + (f" ({ref})" if ref else "")
+                     + (f", following the effect of `{meta['focus']}`" if meta.get("focus")
+                        else "") + ".")
+        lines.append("")
+    for key, title in REVIEW:
+        if design.get(key):
+            lines += [f"- **{title}.** {' '.join(str(design[key]).split())}"]
+    for key, title in (("mechanism", "Mechanism"), ("caveats", "Caveats")):
+        if meta.get(key):
+            lines += [f"- **{title}** (shown in the report). {' '.join(meta[key].split())}"]
+    return [*lines, ""] if lines else []
 
 
 def render(times: dict[str, str] | None = None) -> str:

@@ -134,9 +134,12 @@ FOLDER_HELP = {
                 "lose runs the previous ones hold are\nnot written (--replace writes them).",
                 "aieco collect outputs/sweeps/concentration"),
     "report": ("Write DIR/report.md, with its figures in DIR/figures/, for the runs under "
-               "DIR\n(collected afresh first): the experiment's question and levers, the "
-               "outcomes over\ntime and by lever, what the figures say, and means with 95% "
-               "confidence intervals\nacross seeds.",
+               "DIR\n(collected afresh first). Cells are the keys the runs' manifests record "
+               "as set;\nthe report opens with the answer: paired differences (same seeds) "
+               "against the\nreference cell with 95% intervals, and interaction contrasts "
+               "for two levers; then\nwhat is not a finding (fixed outcomes, identical "
+               "cells), the experiment's\nmechanism and caveats, figures and cell means. A "
+               "folder of two experiments is\nrefused.",
                "aieco report outputs/sweeps/concentration"),
 }
 
@@ -185,11 +188,11 @@ def _report(args: list[str]) -> None:
     from pathlib import Path
 
     root = Path(_folder(args, "report"))
-    from analysis.report import make_report
+    from analysis.report import Unreportable, make_report
 
     try:
         path = make_report(root)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, Unreportable) as exc:
         fail(str(exc))
     except OSError as exc:  # a full disk, say: collected tables are never left half-written
         fail(f"cannot write the report in {root} ({exc.strerror or exc})", code=1)
