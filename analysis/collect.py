@@ -46,6 +46,9 @@ class ExperimentMeta:
     question: str = ""
     levers: list[str] = field(default_factory=list)
     outcomes: list[str] = field(default_factory=list)
+    #: parameters (or config groups) whose values are uncertain: the default factors of
+    #: ``aieco sensitivity`` and ``aieco discover``, over their plausible ranges
+    uncertainties: list[str] = field(default_factory=list)
 
 
 ID_COLUMNS = ("run", "config_hash")
