@@ -33,6 +33,8 @@ import numpy as np
 import pandas as pd
 
 METHODS = ("morris", "sobol")
+#: designs without indices: a Latin hypercube (scenario discovery)
+DESIGNS = (*METHODS, "lhs")
 #: fewest Sobol' base samples and Morris trajectories a study accepts
 MIN_N = {"sobol": 8, "morris": 4}
 LEVELS = 4  # Morris grid levels (p = 4, Campolongo et al. 2007)
@@ -47,6 +49,8 @@ def problem(names: Sequence[str]) -> dict[str, Any]:
 
 def check_size(method: str, n: int) -> str | None:
     """Why ``n`` is too small or malformed for ``method``, or None if it will do."""
+    if method == "lhs":
+        return None if n >= 10 else "a Latin hypercube needs at least 10 samples"
     if method not in METHODS:
         return "choose one of: " + ", ".join(METHODS)
     if n < MIN_N[method]:
@@ -66,8 +70,13 @@ def rows_per_unit(method: str, k: int, second_order: bool = False) -> int:
 
 def design(method: str, names: Sequence[str], n: int, seed: int,
            second_order: bool = False) -> np.ndarray:
-    """Unit-hypercube samples: ``n`` Morris trajectories or ``n`` Sobol' base samples."""
+    """Unit-hypercube samples: ``n`` Morris trajectories, Sobol' base samples or LHS points."""
     from SALib.sample import morris, sobol
+
+    if method == "lhs":
+        from scipy.stats import qmc
+
+        return np.asarray(qmc.LatinHypercube(d=len(names), seed=seed).random(n), dtype=float)
 
     prob = problem(names)
     with warnings.catch_warnings():

@@ -13,11 +13,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from experiments.engine.study import Study
     from experiments.engine.study_runs import ModelEvaluator
+    from sim.params import Params
 
 DESCRIPTION = """\
 Which assumptions drive the answers: Morris screening, then Sobol' first-order and total
@@ -46,9 +47,8 @@ def sensitivity_command(args: list[str]) -> None:
     """Parse, check, run (resuming), analyse and report a sensitivity study."""
     from sim.batch import one_numba_thread
 
-    if "numba" in sys.modules:
-        raise RuntimeError("aieco sensitivity must decide Numba's threads before Numba is "
-                           "imported")
+    # before Numba is imported, where the command line starts: one thread here and in
+    # every worker (in a process that imported it already, set_num_threads does it)
     one_numba_thread()
     ns = _parser().parse_intermixed_args(args)
     from experiments.cli.args import fail
@@ -105,28 +105,40 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def base(experiment: str | None, overrides: list[str]) -> tuple[Any, Any, Params, dict]:
+    """(sweep definition, experiment metadata, base scenario, engine keys) of a study.
+
+    Hydra's own overrides (``hydra/launcher=...``) choose where runs go; the rest compose the
+    base scenario as ``aieco run`` would (an experiment's levers at their defaults unless
+    fixed here). A sweep (``key=a,b``) is refused: a study varies only its factors.
+    """
+    from experiments.cli.config import experiment_meta, override_key, params_from_cfg
+    from experiments.engine.executors import take_own
+    from experiments.engine.settings import define, split
+    from sim.params import ConfigError
+
+    own = [o for o in overrides if override_key(o).startswith("hydra")]
+    plain = [o for o in overrides if o not in own]
+    sweeps = split(plain)[1]
+    if sweeps:
+        raise ConfigError("override", sweeps[0], "a study varies only its factors: fix one "
+                          "value (name it as a factor to vary it)")
+    if experiment:
+        plain = [f"+experiment={experiment}", *plain]
+    hydra_own, mine = take_own(own)
+    definition = define(plain, hydra_own)
+    return definition, experiment_meta(definition.cfg), params_from_cfg(definition.cfg), mine
+
+
 def build(ns: argparse.Namespace) -> tuple[Study, ModelEvaluator, Path]:
     """The study, its evaluator and its folder, every input checked (one-line errors)."""
-    from experiments.cli.config import experiment_meta, override_key, params_from_cfg
-    from experiments.engine.executors import choose, take_own
-    from experiments.engine.settings import define, split
+    from experiments.engine.executors import choose
     from experiments.engine.study import Study
     from experiments.engine.study_runs import ModelEvaluator
     from sim.params import ConfigError
     from sim.params.plausible import space
 
-    own = [o for o in ns.overrides if override_key(o).startswith("hydra")]
-    plain = [o for o in ns.overrides if o not in own]
-    sweeps = split(plain)[1]
-    if sweeps:
-        raise ConfigError("override", sweeps[0], "a study varies only its factors: fix one "
-                          "value (use --factors to vary it)")
-    if ns.experiment:
-        plain = [f"+experiment={ns.experiment}", *plain]
-    hydra_own, mine = take_own(own)
-    definition = define(plain, hydra_own)
-    meta = experiment_meta(definition.cfg)
-    base = params_from_cfg(definition.cfg)
+    definition, meta, params, mine = base(ns.experiment, ns.overrides)
     factor_keys = _split(ns.factors) if ns.factors else list(meta.uncertainties)
     if not factor_keys:
         raise ConfigError("--factors", None, "name the factors, or an --experiment that "
@@ -139,7 +151,7 @@ def build(ns: argparse.Namespace) -> tuple[Study, ModelEvaluator, Path]:
     sizes = {m: (ns.n if m == "sobol" else ns.trajectories)
              for m in (("morris", "sobol") if ns.method == "both" else (ns.method,))}
     name = meta.name or ns.experiment or "study"
-    study = Study(name, factors, sizes, outcomes, base, ns.replicates, ns.seed,
+    study = Study(name, factors, sizes, outcomes, params, ns.replicates, ns.seed,
                   ns.second_order, tuple(ns.overrides))
     study.check()
     root = Path(ns.out or f"outputs/sensitivity/{name}")

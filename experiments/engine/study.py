@@ -101,7 +101,7 @@ class Study:
         for method, n in self.sizes.items():
             why = sa.check_size(method, n)
             if why:
-                flag = "--n" if method == "sobol" else "--trajectories"
+                flag = "--trajectories" if method == "morris" else "--n"
                 raise ConfigError(flag, n, why)
         if self.replicates < 1:
             raise ConfigError("--replicates", self.replicates, "must be an integer >= 1")
@@ -183,10 +183,9 @@ def store_samples(root: Path, table: pd.DataFrame) -> None:
     write_parquet(table, path)
 
 
-def run_study(study: Study, root: Path, evaluate: Evaluator,
-              say: Callable[[str], None] = print) -> dict[str, Any]:
-    """Design, evaluate, analyse and report a study in ``root``; returns the manifest."""
-    from analysis.sensitivity_report import write_report
+def evaluate_study(study: Study, root: Path, evaluate: Evaluator
+                   ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """Design and evaluate a study in ``root``: (samples, outputs, manifest), all saved."""
     from sim.provenance import git_commit, package_versions
 
     study.check()
@@ -201,16 +200,25 @@ def run_study(study: Study, root: Path, evaluate: Evaluator,
     outputs = evaluate(study, table, root)
     wall = time.perf_counter() - start
     write_parquet(outputs, root / OUTPUTS)
-    ind, conv, seedvar = analyse(study, table, outputs)
-    write_parquet(ind, root / INDICES)
-    write_parquet(conv, root / CONVERGENCE)
-    write_parquet(seedvar, root / SEEDVAR)
     timings = dict(getattr(evaluate, "timings", {}) or {})
     manifest = {"study": study.name, "sizes": dict(study.sizes), "runs": len(outputs),
                 "outcomes": list(study.outcomes), "evaluate_s": wall, **timings,
                 "versions": package_versions(), "git_commit": git_commit(),
                 "seed": study.seed, "replicates": study.replicates}
     write_text(json.dumps(manifest, indent=2, default=str) + "\n", root / "manifest.json")
+    return table, outputs, manifest
+
+
+def run_study(study: Study, root: Path, evaluate: Evaluator,
+              say: Callable[[str], None] = print) -> dict[str, Any]:
+    """Design, evaluate, analyse and report a sensitivity study in ``root``; the manifest."""
+    from analysis.sensitivity_report import write_report
+
+    table, outputs, manifest = evaluate_study(study, root, evaluate)
+    ind, conv, seedvar = analyse(study, table, outputs)
+    write_parquet(ind, root / INDICES)
+    write_parquet(conv, root / CONVERGENCE)
+    write_parquet(seedvar, root / SEEDVAR)
     report = write_report(root)
     say(f"report: {report}")
     return manifest
