@@ -10,7 +10,6 @@ as a cross-check. Every input is checked before any run, each error in one line.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 

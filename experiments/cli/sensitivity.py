@@ -11,7 +11,6 @@ do not exist, sizes too small for the method, each one line.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
