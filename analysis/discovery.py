@@ -54,7 +54,10 @@ def case_names(expr: str, column: Callable[[str], str]) -> dict[str, str]:
                    - {"and", "or", "not", "True", "False"})
     if not names:
         raise ConfigError("--case", expr, "names no outcome (e.g. 'hhi > 2500')")
-    return {n: column(n) for n in names}
+    out = {n: column(n) for n in names}
+    # tried on made-up values now, so a case pandas cannot evaluate is refused before runs
+    case(expr, out, pd.DataFrame({c: [1.0, 2.0] for c in out.values()}))
+    return out
 
 
 def case(expr: str, names: dict[str, str], outputs: pd.DataFrame) -> np.ndarray:

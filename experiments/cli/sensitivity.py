@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from experiments.engine.study_runs import ModelEvaluator
     from sim.params import Params
 
+#: outcomes analysed when neither --outcomes nor an experiment names any
+DEFAULT_OUTCOMES = ("hhi", "harm")
+
 DESCRIPTION = """\
 Which assumptions drive the answers: Morris screening, then Sobol' first-order and total
 indices with 95% bootstrap intervals, for any outcome columns. Every design point runs
@@ -85,7 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     add("--factors", metavar="LIST", help="comma-separated factors (default: the "
         "experiment's uncertainties)")
     add("--outcomes", metavar="LIST", help="comma-separated outcomes (default: the "
-        "experiment's outcomes)")
+        "experiment's outcomes, or hhi,harm)")
     add("--method", choices=("both", "morris", "sobol"), default="both",
         help="Morris screening, Sobol' indices, or both in that order (default: both)")
     add("--n", type=int, default=64, metavar="N",
@@ -143,10 +146,8 @@ def build(ns: argparse.Namespace) -> tuple[Study, ModelEvaluator, Path]:
         raise ConfigError("--factors", None, "name the factors, or an --experiment that "
                           "declares uncertainties")
     factors = tuple(space(factor_keys))
-    outcomes = tuple(outcome_column(o) for o in (_split(ns.outcomes) if ns.outcomes
-                                                 else meta.outcomes))
-    if not outcomes:
-        raise ConfigError("--outcomes", None, "name the outcomes (e.g. hhi,harm)")
+    named = _split(ns.outcomes) if ns.outcomes else (meta.outcomes or list(DEFAULT_OUTCOMES))
+    outcomes = tuple(outcome_column(o) for o in named)
     sizes = {m: (ns.n if m == "sobol" else ns.trajectories)
              for m in (("morris", "sobol") if ns.method == "both" else (ns.method,))}
     name = meta.name or ns.experiment or "study"
