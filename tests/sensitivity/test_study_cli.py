@@ -92,3 +92,17 @@ def test_a_killed_study_resumes_to_identical_indices(tmp_path):
     b = pd.read_parquet(folder / "indices.parquet")
     pd.testing.assert_frame_equal(a, b)
     assert (folder / "report.md").exists()
+
+
+@pytest.mark.parametrize("command, words", [
+    ("sensitivity", ["usage: aieco sensitivity", "--factors", "--n", "--replicates",
+                     "plausible", "resumes", "hydra/launcher=submitit_slurm"]),
+    ("discover", ["usage: aieco discover", "--case", "--levers", "PRIM", "quasi-p"]),
+])
+def test_help(capsys, command, words):
+    with pytest.raises(SystemExit) as info:
+        main([command, "--help"])
+    out = capsys.readouterr().out
+    assert info.value.code == 0
+    for w in words:
+        assert w in out, w
