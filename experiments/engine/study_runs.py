@@ -43,24 +43,27 @@ def plan_runs(study: Study, points: pd.DataFrame,
 
 
 def gather(specs: list[RunSpec], index: list[tuple[str, int, int]]) -> pd.DataFrame:
-    """One row per run: phase, point, replicate and the run's summary columns."""
-    from sim.metrics import summarise
+    """One row per run: phase, point, replicate and every numeric ``<col>_final``, ``_mean``.
 
+    The same values as :func:`sim.metrics.summarise` (last quarter; mean over the quarters
+    where defined), computed for all columns at once: a study reads a thousand runs.
+    """
     rows = []
     for spec, (phase, point, rep) in zip(specs, index, strict=True):
-        summary = summarise(pd.read_parquet(Path(spec.folder) / "metrics.parquet"))
-        numeric = {k: float(v) for k, v in summary.items()
-                   if k.endswith(("_final", "_mean")) and _is_number(v)}
-        rows.append({"phase": phase, "point": point, "replicate": rep, **numeric})
+        rows.append({"phase": phase, "point": point, "replicate": rep,
+                     **summary_row(pd.read_parquet(Path(spec.folder) / "metrics.parquet"))})
     return pd.DataFrame(rows)
 
 
-def _is_number(v: Any) -> bool:
-    try:
-        float(v)
-    except (TypeError, ValueError):
-        return False
-    return True
+def summary_row(metrics: pd.DataFrame) -> dict[str, float]:
+    """``<col>_final`` and ``<col>_mean`` of every numeric metric column (labels left out)."""
+    num = metrics.drop(columns=["step", "seed", "replicate"], errors="ignore")
+    num = num.select_dtypes(include=["number", "bool"]).astype(float)
+    if num.empty:
+        return {}
+    final, mean = num.iloc[-1], num.mean()
+    return {**{f"{k}_final": float(v) for k, v in final.items()},
+            **{f"{k}_mean": float(v) for k, v in mean.items()}}
 
 
 @dataclass

@@ -48,3 +48,20 @@ def test_compare_writes_paired_differences(tmp_path):
     assert row["open_weights - closed"] == np.float64(d.mean())
     assert row["open_weights - closed 95% lo"] < d.mean() < row["open_weights - closed 95% hi"]
     assert "paired difference" in tex.read_text()
+
+
+def test_a_study_summarises_runs_as_summarise_does():
+    from pathlib import Path
+
+    from experiments.engine.study_runs import summary_row
+    from sim.metrics import summarise
+
+    golden = Path(__file__).resolve().parents[1] / "regression" / "golden"
+    for path in sorted(golden.glob("*.metrics.parquet")):
+        metrics = pd.read_parquet(path)
+        want = {k: float(v) for k, v in summarise(metrics).items()
+                if k.endswith(("_final", "_mean"))}
+        got = summary_row(metrics)
+        assert set(got) == set(want)
+        for k, v in want.items():
+            assert np.isclose(got[k], v, equal_nan=True), k
