@@ -83,3 +83,14 @@ def test_too_small_is_refused(tmp_path, sizes, words):
     with pytest.raises(ConfigError, match=words):
         run_study(study(sizes), tmp_path, FunctionEvaluator(ishigami))
     assert not any(tmp_path.iterdir())
+
+
+def test_intervals_are_reproducible_with_seed_zero():
+    from analysis.sensitivity import design, indices
+
+    names = ["x1", "x2", "x3"]
+    x = design("sobol", names, 64, seed=0)
+    y = np.array([ishigami(dict(zip(names, (r - 0.5) * 2 * math.pi, strict=True)), 0)["y_final"]
+                  for r in x])
+    a, b = (indices("sobol", names, x, y, seed=0) for _ in range(2))
+    pd.testing.assert_frame_equal(a, b)
