@@ -110,6 +110,8 @@ class ModelEvaluator:
                               "run the same command again to make them (complete runs are "
                               "kept)")
         workers = self.launch.workers if self.launch.kind != "serial" else 1
+        if self.launch.cluster is not None:  # array tasks run side by side, each on workers
+            workers = min(len(todo) or 1, self.launch.cluster.tasks * workers)
         text, speed = speed_line(tally.outcomes, float(info["engine_s"]), workers)
         if todo:
             print(text, file=sys.stderr)
