@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis.sensitivity_report import base_text
 from analysis.tables import write_table
 from analysis.theme import DPI, PALETTE, num, set_theme
 from sim.io import atomic_write, write_text
@@ -229,7 +230,7 @@ def _head(study: dict[str, Any], manifest: dict[str, Any], expr: str,
              f"Case of interest: `{expr}`; {int(y.sum())} of {len(y)} scenarios "
              f"({num(100 * float(y.mean()))}%). Latin hypercube over {keys}; "
              f"replicates per scenario: {ident['replicates']} (averaged). Base scenario: "
-             + (" ".join(f"`{o}`" for o in ident["overrides"]) or "the defaults") + "."]
+             + base_text(study) + "."]
     if "speed_ratio" in manifest:
         lines += ["", f"Speed: {manifest['runs_made']} runs made in {manifest['engine_s']:.1f} "
                   f"s on {manifest['workers']} workers; wall / (model time / workers) = "

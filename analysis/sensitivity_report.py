@@ -92,6 +92,7 @@ def morris_figure(ind: pd.DataFrame, path: Path) -> None:
 
 def convergence_figure(conv: pd.DataFrame, path: Path) -> None:
     """Total indices against the number of base samples, with 95% bands."""
+    conv = shown(conv)
     outcomes = list(dict.fromkeys(conv["outcome"]))
     fig, axes = _grid(len(outcomes))
     for ax, outcome in zip(axes.flat, outcomes, strict=False):
@@ -149,6 +150,28 @@ def drivers(ind: pd.DataFrame, outcome: str) -> str:
     return text + f" (sum of ST {num(s1)}; above 1 means interactions)."
 
 
+#: a total index that moves more than this between the last two sizes has not settled
+SETTLED = 0.1
+
+
+def converged(conv: pd.DataFrame, n: int) -> list[str]:
+    """Whether each outcome's total indices settled between N/2 and N, in words."""
+    st = conv[conv["index"] == "ST"]
+    sizes = sorted(st["n"].unique())
+    if len(sizes) < 2:
+        return []
+    last = st[st["n"] == sizes[-1]].set_index(["outcome", "factor"])["value"]
+    prev = st[st["n"] == sizes[-2]].set_index(["outcome", "factor"])["value"]
+    moved = (last - prev).abs().groupby(level="outcome").max()
+    loose = [f"`{o}` (by {num(float(v))})" for o, v in moved.items() if v > SETTLED]
+    if not loose:
+        return [f"Convergence: every total index moved by at most {SETTLED} between "
+                f"N = {sizes[-2]} and N = {sizes[-1]}."]
+    return [f"Convergence: total indices still moved between N = {sizes[-2]} and "
+            f"N = {sizes[-1]} for " + ", ".join(loose) + f"; the same command with "
+            f"`--n {2 * n}` extends this study (only the new points run)."]
+
+
 def write_report(root: Path) -> Path:
     """Write ``report.md``, its figures and tables from a study folder; returns its path."""
     set_theme()
@@ -170,6 +193,8 @@ def write_report(root: Path) -> Path:
                   "![Convergence](figures/convergence.png)", ""]
     lines += ["## What the answers hang on", ""]
     lines += [f"- {drivers(ind, o)}" for o in study["outcomes"]]
+    if not conv.empty:
+        lines += ["", *converged(conv, study["sizes"].get("sobol", 0))]
     lines += ["", *_tables(root, ind, seedvar)]
     path = root / "report.md"
     write_text("\n".join(lines) + "\n", path)
@@ -185,7 +210,7 @@ def _head(study: dict[str, Any], manifest: dict[str, Any]) -> list[str]:
              f"(Morris: trajectories; Sobol': base samples N); {manifest['runs']} runs, "
              f"{ident['replicates']} replicates per point (common seeds, averaged); "
              f"design seed {ident['seed']}. Base scenario: "
-             + (" ".join(f"`{o}`" for o in ident["overrides"]) or "the defaults") + ".", "",
+             + base_text(study) + ".", "",
              "| factor | range | law | source |", "|---|---|---|---|"]
     for f in ident["factors"]:
         rng = " \\| ".join(f["choices"]) if f["kind"] == "option" else \
@@ -200,6 +225,18 @@ def _head(study: dict[str, Any], manifest: dict[str, Any]) -> list[str]:
     lines += ["", "Indices: 95% bootstrap intervals (SALib); negative Sobol' indices whose "
               "interval covers zero are shown as zero.", ""]
     return lines
+
+
+def base_text(study: dict[str, Any]) -> str:
+    """The base scenario in words: experiment, overrides, and each regime it runs."""
+    ident = study["identity"]
+    parts = [f"experiment `{study['experiment']}`"] if study.get("experiment") else []
+    parts += [f"`{o}`" for o in ident["overrides"] if not o.startswith("hydra")]
+    text = ", ".join(parts) if parts else "the defaults"
+    options = study.get("base_options") or {}
+    if options:
+        text += " (" + ", ".join(f"{g}={v}" for g, v in options.items()) + ")"
+    return text
 
 
 def _tables(root: Path, ind: pd.DataFrame, seedvar: pd.DataFrame) -> list[str]:

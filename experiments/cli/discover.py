@@ -118,7 +118,7 @@ def build(ns: argparse.Namespace,
     factors = tuple(space([*unc, *lev]))
     name = meta.name or ns.experiment or "discover"
     study = Study(name, factors, {"lhs": ns.n}, outcomes, params, ns.replicates, ns.seed,
-                  False, tuple(ns.overrides))
+                  False, tuple(ns.overrides), ns.experiment or "")
     study.check()
     root = Path(ns.out or f"outputs/discover/{name}")
     launch = choose(definition.cfg, mine, str(root), f"discover-{name}")

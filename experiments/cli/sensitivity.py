@@ -152,7 +152,7 @@ def build(ns: argparse.Namespace) -> tuple[Study, ModelEvaluator, Path]:
              for m in (("morris", "sobol") if ns.method == "both" else (ns.method,))}
     name = meta.name or ns.experiment or "study"
     study = Study(name, factors, sizes, outcomes, params, ns.replicates, ns.seed,
-                  ns.second_order, tuple(ns.overrides))
+                  ns.second_order, tuple(ns.overrides), ns.experiment or "")
     study.check()
     root = Path(ns.out or f"outputs/sensitivity/{name}")
     launch = choose(definition.cfg, mine, str(root), f"sensitivity-{name}")

@@ -40,6 +40,8 @@ from sim.params import ConfigError, Params
 from sim.params.plausible import Factor, scenario
 
 STUDY_FILE = "study.json"
+#: config groups whose option a report names (the regimes a study runs under)
+REGIME_GROUPS = ("population", "openness", "regulation", "jurisdictions")
 SAMPLES, OUTPUTS = "samples.parquet", "outputs.parquet"
 INDICES, CONVERGENCE, SEEDVAR = "indices.parquet", "convergence.parquet", "seed_variance.parquet"
 
@@ -79,6 +81,7 @@ class Study:
     seed: int = 0
     second_order: bool = False
     overrides: tuple[str, ...] = ()
+    experiment: str = ""
 
     @property
     def names(self) -> list[str]:
@@ -164,7 +167,9 @@ def claim(root: Path, study: Study) -> None:
             raise ConfigError("--out", str(root), "holds another study (other factors, ranges, "
                               "base scenario, replicates or seed); choose another folder")
     root.mkdir(parents=True, exist_ok=True)
-    record = {"identity": ident, "sizes": dict(study.sizes), "outcomes": list(study.outcomes)}
+    record = {"identity": ident, "sizes": dict(study.sizes), "outcomes": list(study.outcomes),
+              "experiment": study.experiment,
+              "base_options": {g: getattr(study.base, g).name for g in REGIME_GROUPS}}
     write_text(json.dumps(record, indent=2, default=str) + "\n", path)
 
 

@@ -48,6 +48,7 @@ def test_known_indices(tmp_path):
     assert not (ind.outcome == "flat_final").any()
     report = (tmp_path / "report.md").read_text()
     assert "`y_final` hangs on" in report and "`x1`" in report
+    assert "Convergence: every total index moved by at most 0.1 between N = 512" in report
     for name in ("sobol.png", "convergence.png", "morris.png"):
         assert (tmp_path / "figures" / name).stat().st_size > 10_000
     tex = (tmp_path / "tables" / "indices.tex").read_text()
