@@ -206,12 +206,26 @@ def evaluate_study(study: Study, root: Path, evaluate: Evaluator
     wall = time.perf_counter() - start
     write_parquet(outputs, root / OUTPUTS)
     timings = dict(getattr(evaluate, "timings", {}) or {})
+    if not timings.get("runs_made"):  # a resumed study with nothing left to run: keep the
+        timings = {**timings, **_speed(root / "manifest.json")}  # figure of the last run
     manifest = {"study": study.name, "sizes": dict(study.sizes), "runs": len(outputs),
                 "outcomes": list(study.outcomes), "evaluate_s": wall, **timings,
                 "versions": package_versions(), "git_commit": git_commit(),
                 "seed": study.seed, "replicates": study.replicates}
     write_text(json.dumps(manifest, indent=2, default=str) + "\n", root / "manifest.json")
     return table, outputs, manifest
+
+
+SPEED_KEYS = ("runs_made", "engine_s", "model_s", "workers", "speed_ratio")
+
+
+def _speed(path: Path) -> dict[str, Any]:
+    """The speed figure a study's previous manifest recorded (empty if none)."""
+    try:
+        old = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError):
+        return {}
+    return {k: old[k] for k in SPEED_KEYS if k in old and old.get("runs_made")}
 
 
 def run_study(study: Study, root: Path, evaluate: Evaluator,
