@@ -150,6 +150,22 @@ def drivers(ind: pd.DataFrame, outcome: str) -> str:
     return text + f" (sum of ST {num(s1)}; above 1 means interactions)."
 
 
+#: a seed share of the replicate means above this makes an outcome's indices unreliable
+NOISY = 0.2
+
+
+def noisy(seedvar: pd.DataFrame, replicates: int) -> list[str]:
+    """A warning for outcomes whose analysed means are mostly seed noise."""
+    sv = seedvar[(seedvar["phase"] == "sobol") & (seedvar["seed_share_of_means"] > NOISY)]
+    if sv.empty:
+        return []
+    names = ", ".join(f"`{r['outcome']}` ({num(float(r['seed_share_of_means']))})"
+                      for r in sv.to_dict("records"))
+    return ["", f"Seed noise: the seed accounts for more than {NOISY} of the variance of the "
+            f"analysed means of {names}; read their indices with care, or run more "
+            f"replicates (--replicates {2 * replicates}, a new study folder)."]
+
+
 #: a total index that moves more than this between the last two sizes has not settled
 SETTLED = 0.1
 
@@ -195,6 +211,7 @@ def write_report(root: Path) -> Path:
     lines += [f"- {drivers(ind, o)}" for o in study["outcomes"]]
     if not conv.empty:
         lines += ["", *converged(conv, study["sizes"].get("sobol", 0))]
+    lines += noisy(seedvar, study["identity"]["replicates"])
     lines += ["", *_tables(root, ind, seedvar)]
     path = root / "report.md"
     write_text("\n".join(lines) + "\n", path)
