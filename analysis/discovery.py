@@ -117,7 +117,9 @@ def discover(x: pd.DataFrame, y: np.ndarray, threshold: float = 0.8,
         box = p.find_box()
         traj = box.peeling_trajectory.copy()
         ok = traj[traj["density"] >= threshold]
-        chosen = int(ok["coverage"].idxmax()) if not ok.empty else int(traj.index[-1])
+        # the most coverage at the threshold's density; of equal coverage, the densest
+        best = ok.sort_values(["coverage", "density"], kind="stable").index
+        chosen = int(best[-1]) if not ok.empty else int(traj.index[-1])
         _, lims = box.inspect(chosen, style="data")[0]
         scores, _ = feature_scoring.get_ex_feature_scores(
             x, y, mode=feature_scoring.RuleInductionType.CLASSIFICATION, random_state=seed)
