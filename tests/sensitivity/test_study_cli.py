@@ -106,3 +106,13 @@ def test_help(capsys, command, words):
     assert info.value.code == 0
     for w in words:
         assert w in out, w
+
+
+def test_params_lists_the_plausible_ranges(capsys):
+    main(["params", "--plausible"])
+    out = capsys.readouterr().out
+    assert "market.network_effect" in out and "0 to 0.6" in out and "loguniform" in out
+    main(["params", "malicious", "--plausible", "--format", "csv"])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "key,default,plausible,dist,source"
+    assert all(line.startswith("malicious.") for line in lines[1:]) and len(lines) > 3
