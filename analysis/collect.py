@@ -63,6 +63,9 @@ class ExperimentMeta:
     #: the design review (``contrast``, ``levers``, ``outcomes``, ``deviations``: why each
     #: is the question's), rendered into ``experiments/catalogue.md``
     design: dict[str, str] = field(default_factory=dict)
+    #: parameters (or config groups) whose values are uncertain: the default factors of
+    #: ``aieco sensitivity`` and ``aieco discover``, over their plausible ranges
+    uncertainties: list[str] = field(default_factory=list)
 
 
 ID_COLUMNS = ("run", "config_hash")

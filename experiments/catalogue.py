@@ -78,6 +78,41 @@ a cancelled array is finished by the same command.
 """
 
 
+STUDIES = """## Which assumptions drive the answers: `aieco sensitivity` and `aieco discover`
+
+An experiment may declare `uncertainties` (parameters or config groups): the default
+factors of the two study commands, sampled over their plausible ranges
+(`sim/params/plausible.py`, listed by `.venv/bin/aieco params --plausible`). Both run
+through the sweep engine above (parallel, resumable, SLURM with the same
+`hydra/launcher=...` overrides), keep their samples (`samples.parquet`) and
+`study.json` with the runs, and write their tables as CSV and LaTeX (booktabs) too.
+
+```sh
+# Morris screening then Sobol' indices (S1, ST, 95% bootstrap intervals), seed variance,
+# convergence; the experiment's levers stay at their defaults unless fixed here
+.venv/bin/aieco sensitivity --experiment concentration [openness=open_weights] [--n 64]
+# Latin hypercube over uncertainties and levers (regimes included), then PRIM boxes
+# (coverage, density, quasi-p-values) and feature scores for a case of interest
+.venv/bin/aieco discover --experiment concentration --case "hhi > 2500" [--n 200]
+```
+
+`--n 64 --replicates 2` for five factors is 64 x 7 x 2 = 896 Sobol' runs and 10 x 6 x 2 =
+120 Morris runs. Measured on this project's 2-core machine (shared with other jobs), at
+the experiment's `population=small`: the 1016 runs took 39 min 43 s on 2 workers, 1.06
+times their model time divided by the workers; `discover --n 200` took 9 min 11 s (1.08).
+A larger `--n` later runs only the new points.
+
+What that study found (levers at their defaults, `api_only` and `laissez_faire`): final
+HHI hangs mostly on `market.network_effect` (total index 0.59 [0.31, 0.88]) and
+`market.beta_quality` (0.43 [0.04, 0.82]); harm on `malicious.harm_per_uplift` alone
+(1.0 [0.69, 1.31]); switching costs, lab spill-over and, for concentration, misuse
+uplift are negligible. HHI's and harm's indices had not settled at N = 64 (`--n 128`
+extends the study), and `hhi_upstream` is dominated by seed noise at 2 replicates.
+`discover --case "hhi > 2500"` puts every such scenario in `openness=closed` (quasi-p
+1e-17; the other two restrictions of its box are not significant).
+"""
+
+
 def section(path: Path, times: dict[str, str]) -> str:
     """The catalogue entry of one experiment config."""
     cfg = yaml.safe_load(path.read_text())
@@ -101,6 +136,12 @@ def section(path: Path, times: dict[str, str]) -> str:
     lines.append(f"Outcomes that answer it: {outcomes}.")
     lines.append("")
     lines += review(meta)
+    if meta.get("uncertainties"):
+        unc = ", ".join(f"`{u}`" for u in meta["uncertainties"])
+        lines.append(f"Uncertainties it may hang on (over their plausible ranges): {unc}; "
+                     f"`.venv/bin/aieco sensitivity --experiment {name}` and "
+                     f"`.venv/bin/aieco discover --experiment {name} --case ...` study them.")
+        lines.append("")
     lines.append(f"Command: `.venv/bin/aieco sweep +experiment={name}`"
                  + (f" (wall time here: {times[name]})" if name in times else ""))
     return "\n".join(lines)
@@ -137,6 +178,7 @@ def render(times: dict[str, str] | None = None) -> str:
     parts = [HEAD]
     parts += [section(p, times) for p in sorted(CONFIGS.glob("*.yaml"))]
     parts.append(CLUSTER)
+    parts.append(STUDIES)
     return "\n\n".join(parts).rstrip() + "\n"
 
 
