@@ -1,4 +1,4 @@
-"""Imported once by the server process that forks :class:`sim.batch.LocalPool` workers.
+"""Imported once by the server process that forks :class:`sim.pool.LocalPool` workers.
 
 It readies what every run needs, so each worker (a fork of the server) starts with it:
 one Numba thread decided before Numba is first imported (STACK.md: a later change makes the

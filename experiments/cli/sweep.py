@@ -52,7 +52,7 @@ examples:
 
 def sweep_command(args: list[str]) -> None:
     """Validate, plan, run (here, on local workers or on a cluster), then collect."""
-    from sim.batch import one_numba_thread
+    from sim.pool import one_numba_thread
 
     # before anything imports Numba: this process and every worker it starts get one thread
     if "numba" in sys.modules:
@@ -68,7 +68,7 @@ def sweep_command(args: list[str]) -> None:
         fail(f"unrecognized flag '{flags[0]}'{suggest(flags[0], ['--help', '-h'])}: "
              "aieco sweep takes only overrides (see 'aieco sweep --help')")
     if _local_pool(args):
-        from sim.batch import start_forkserver
+        from sim.pool import start_forkserver
 
         start_forkserver()  # the workers' imports run while this process composes
     from experiments.cli.args import fail

@@ -59,7 +59,7 @@ def run_task(specs: Sequence[RunSpec], workers: int, options: dict[str, Any]) ->
         if workers > 1:
             outcomes = run_many(specs, workers=workers, on_outcome=None, **options)
         else:
-            from sim.batch import one_numba_thread
+            from sim.pool import one_numba_thread
 
             one_numba_thread()
             for spec in specs:

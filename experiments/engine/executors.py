@@ -32,8 +32,8 @@ from omegaconf import DictConfig, OmegaConf
 
 from experiments.cli.config import override_key
 from experiments.engine.cluster import ClusterOptions
-from sim.batch import available_cpus
 from sim.params import ConfigError
+from sim.pool import available_cpus
 
 LAUNCHERS = ("basic", "joblib", "submitit_local", "submitit_slurm")
 #: the engine's own launcher keys (Hydra's launcher schemas do not have them)

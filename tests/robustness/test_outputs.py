@@ -267,19 +267,19 @@ def test_overwriting_removes_the_old_results_before_the_new_run_starts(tmp_path)
 def test_a_kill_between_merging_and_the_manifest_resumes(tmp_path, monkeypatch):
     """The parts are moved out of sight before the manifest is written; a run killed in
     between shows neither, and the next start puts them back and resumes."""
-    import sim.io
+    import sim.io.writer
 
     params = tiny_params(steps=10, run={"flush_every": 4})
     seed = replicate_seeds(params)[0]
     whole = run_into(tmp_path / "whole", params, seed, "")
-    real_write_text = sim.io.write_text
+    real_write_text = sim.io.writer.write_text
 
     def killed_at_manifest(text, path, *args, **kwargs):
         if Path(path).name == MANIFEST:
             raise KeyboardInterrupt
         real_write_text(text, path, *args, **kwargs)
 
-    monkeypatch.setattr(sim.io, "write_text", killed_at_manifest)
+    monkeypatch.setattr(sim.io.writer, "write_text", killed_at_manifest)
     with pytest.raises(KeyboardInterrupt):
         run_into(tmp_path / "cut", params, seed, "")
     monkeypatch.undo()

@@ -94,10 +94,13 @@ def reference(tmp_path_factory):
 
 def test_a_second_sweep_into_a_running_sweeps_folder_is_refused_in_one_line(tmp_path):
     folder = tmp_path / "s"
-    first = start(folder, *LONG, "hydra.launcher.n_jobs=1")
+    # runs ten times longer than LONG's, on one worker: the first sweep must outlast the
+    # second's start-up (about 3 s), which LONG's 12 tiny runs did not on an idle machine
+    slow = [a if a != "run.steps=40" else "run.steps=400" for a in LONG]
+    first = start(folder, *slow, "hydra.launcher.n_jobs=1")
     try:
         wait_for(lambda: (folder / LOCK).exists(), 120, "the first sweep's lock")
-        second = sweep(folder, *LONG)
+        second = sweep(folder, *slow)
         assert first.poll() is None, "the first sweep ended before the second was refused"
         lines = second.stderr.strip().splitlines()
         assert second.returncode == 2 and len(lines) == 1, second.stderr
