@@ -34,7 +34,7 @@ examples:
 
 def discover_command(args: list[str]) -> None:
     """Parse, check, run (resuming), then PRIM and feature scoring."""
-    from sim.batch import one_numba_thread
+    from sim.pool import one_numba_thread
 
     # before Numba is imported, where the command line starts: one thread here and in
     # every worker (in a process that imported it already, set_num_threads does it)

@@ -47,7 +47,7 @@ examples:
 
 def sensitivity_command(args: list[str]) -> None:
     """Parse, check, run (resuming), analyse and report a sensitivity study."""
-    from sim.batch import one_numba_thread
+    from sim.pool import one_numba_thread
 
     # before Numba is imported, where the command line starts: one thread here and in
     # every worker (in a process that imported it already, set_num_threads does it)
