@@ -38,7 +38,6 @@ would overstate the error and hide real effects.)
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 import pytest
 from verification_checks import (
@@ -62,13 +61,7 @@ ASYM_RUNS = 20
 MUTANT_RUNS = 10
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_numba_thread():
-    """The user kernels on 200 users only pay thread overhead; results do not depend on it."""
-    before = numba.get_num_threads()
-    numba.set_num_threads(1)
-    yield
-    numba.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_numba_thread")
 
 
 def test_config_holds_the_conditions_of_the_symmetry():

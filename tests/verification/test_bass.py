@@ -11,22 +11,15 @@ a network variant whose imitation rate is 10% low.
 
 from __future__ import annotations
 
-import numba
 import pytest
 from verification_checks import bass_check, bass_network_check, bass_scaling_check
 from verification_mutants import mutant
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_numba_thread")]
 
 CASES = [(0.01, 0.1), (0.03, 0.38), (0.005, 0.6)]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_numba_thread():
-    before = numba.get_num_threads()
-    numba.set_num_threads(1)
-    yield
-    numba.set_num_threads(before)
 
 
 @pytest.mark.parametrize("p,q", CASES)

@@ -10,22 +10,15 @@ Z = 8). A rule biased by 5 points towards copying SAFE fails it.
 
 from __future__ import annotations
 
-import numba
 import pytest
 from verification_checks import fermi_check
 from verification_mutants import mutant
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_numba_thread")]
 
 RUNS = 1500
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_numba_thread():
-    before = numba.get_num_threads()
-    numba.set_num_threads(1)
-    yield
-    numba.set_num_threads(before)
 
 
 @pytest.mark.parametrize("z", [4, 5, 8])

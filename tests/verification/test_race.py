@@ -26,7 +26,6 @@ from __future__ import annotations
 import dataclasses
 import math
 
-import numba
 import numpy as np
 import pytest
 from han2020 import paper_approximation_errors, paper_boundaries
@@ -43,14 +42,7 @@ from verification_mutants import mutant
 from sim import theory
 from sim.params import RaceParams
 
-
-@pytest.fixture(scope="module", autouse=True)
-def one_numba_thread():
-    """Tiny user arrays only pay thread overhead; results do not depend on the threads."""
-    before = numba.get_num_threads()
-    numba.set_num_threads(1)
-    yield
-    numba.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_numba_thread")
 
 
 def race() -> RaceParams:
