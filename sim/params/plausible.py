@@ -107,8 +107,9 @@ PLAUSIBLE: dict[str, Plausible] = {
     "labs.funding_traction": _r(0.5, 1.0, "calibrated at 1 (docs/CALIBRATION.md); investors "
                                 "split at least half by traction", "triangular"),
     "population.n_labs": _r(3, 20, "the brief: 3 to 20 frontier labs"),
-    "openness.cannibalisation": _r(0.4, 0.9, "calibrated (docs/CALIBRATION.md); the fit "
-                                   "is loose across this range", "triangular"),
+    "openness.cannibalisation": _r(0.5, 1.0, "calibrated at 0.98, the edge of its search "
+                                   "range (docs/CALIBRATION.md); the fit is loose, so down "
+                                   "to half", "triangular"),
     # the race
     "race.speed_factor": _r(1.1, 3.0, "Han et al. (2020) study s between 1 and 4; a safe "
                             "lab is unlikely to be slowed more than threefold"),

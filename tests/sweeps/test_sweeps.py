@@ -184,7 +184,9 @@ def test_killed_sweep_resumes_to_the_uninterrupted_result(tmp_path):
 
 
 def test_a_different_sweep_into_the_same_folder_is_refused(tmp_path):
-    base = ["+experiment=race", *TINY, "race.speed_factor=1.5", "race.disaster_risk=0.02"]
+    # every lever of the experiment fixed: one cell, so the counts below are runs
+    base = ["+experiment=race", *TINY, "race.speed_factor=1.5", "race.disaster_risk=0.02",
+            "regulation.inspection=0.3", "openness=api_only"]
     res, out = sweep(tmp_path, "s", *base)
     assert res.returncode == 0, res.stderr[-2000:]
     before = {p: p.stat().st_mtime_ns for p in out.rglob(MANIFEST)}

@@ -38,9 +38,9 @@ def test_values_follow_the_distribution():
     assert np.isclose(np.median(log), np.sqrt(0.001 * 0.05))
     tri = np.array(factor("openness.cannibalisation").values(u))
     mode = Params().openness.cannibalisation
-    assert tri.min() == pytest.approx(0.4) and tri.max() == pytest.approx(0.9)
+    assert tri.min() == pytest.approx(0.5) and tri.max() == pytest.approx(1.0)
     # the CDF at the mode is (mode - lo) / (hi - lo)
-    assert np.mean(tri < mode) == pytest.approx((mode - 0.4) / 0.5, abs=0.01)
+    assert np.mean(tri < mode) == pytest.approx((mode - 0.5) / 0.5, abs=0.01)
     ints = factor("population.n_labs").values(np.linspace(0, 1, 18 * 100, endpoint=False))
     assert sorted(set(ints)) == list(range(3, 21))
     assert np.ptp(np.bincount(ints)[3:]) == 0  # every integer equally likely
