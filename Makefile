@@ -23,12 +23,12 @@ $(BIN)/python:
 
 $(DEPS): pyproject.toml $(LOCK) | $(BIN)/python
 	$(BIN)/pip install -q -c $(LOCK) hatchling
-	$(BIN)/pip install -q -c $(LOCK) ".[explore]"
+	$(BIN)/pip install -q -c $(LOCK) ".[explore,analysis]"
 	touch $@
 
 $(DEVDEPS): pyproject.toml $(LOCK) | $(BIN)/python
 	$(BIN)/pip install -q -c $(LOCK) hatchling
-	$(BIN)/pip install -q -c $(LOCK) ".[dev,explore]"
+	$(BIN)/pip install -q -c $(LOCK) ".[dev,explore,analysis]"
 	touch $@ $(DEPS)
 
 # Not editable, as a user installs it: the configs ship inside the wheel. Reinstalling the

@@ -46,6 +46,26 @@ class ExperimentMeta:
     question: str = ""
     levers: list[str] = field(default_factory=list)
     outcomes: list[str] = field(default_factory=list)
+    #: the outcome whose paired difference gives the report's one-line answer
+    answer: str = ""
+    #: the reference cell, one level per lever (``openness: api_only``); default: the first
+    #: level of each lever
+    reference: dict[str, Any] = field(default_factory=dict)
+    #: the level of the first lever whose effect the answer follows across the second lever
+    #: (default: the level with the largest effect at the reference)
+    focus: str = ""
+    #: the two outcomes of the trade-off figure, ``[x, y]`` (default: the first two)
+    tradeoff: list[str] = field(default_factory=list)
+    #: why the levers move the outcomes, in a few sentences, shown in the report
+    mechanism: str = ""
+    #: what the experiment cannot say, shown in the report
+    caveats: str = ""
+    #: the design review (``contrast``, ``levers``, ``outcomes``, ``deviations``: why each
+    #: is the question's), rendered into ``experiments/catalogue.md``
+    design: dict[str, str] = field(default_factory=dict)
+    #: parameters (or config groups) whose values are uncertain: the default factors of
+    #: ``aieco sensitivity`` and ``aieco discover``, over their plausible ranges
+    uncertainties: list[str] = field(default_factory=list)
 
 
 ID_COLUMNS = ("run", "config_hash")

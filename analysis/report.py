@@ -1,7 +1,11 @@
 """``aieco report DIR``: figures and ``report.md`` for a sweep (or any folder of runs).
 
-Reads only saved results: ``results.parquet`` and ``summary.parquet`` (collected first if
-missing) and the experiment's question, levers and outcomes from a run's ``config.yaml``.
+Reads only saved results: ``results.parquet`` and ``summary.parquet`` (collected afresh),
+each run's manifest (what was set for it, which experiment it belongs to) and the
+experiment's metadata from a run's ``config.yaml``. The report opens with the answer to
+the experiment's question, computed from the runs (:mod:`analysis.answer`), then what must
+not be read as a finding, the mechanism and caveats the experiment declares, the paired
+effects and interaction contrasts for every outcome, the figures and the cell means.
 """
 
 from __future__ import annotations
@@ -10,15 +14,15 @@ import sys
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from analysis import figures
-from analysis.collect import ExperimentMeta, candidate_folders, collect, find_runs
-from analysis.stats import findings, means_table
+from analysis.answer import answer, effects_table, flags, interactions_table
+from analysis.collect import collect
+from analysis.design import Design, Unreportable, design_of, outcomes_of
+from analysis.stats import means_table
 from analysis.theme import label, set_theme
 from sim.io import write_text
 
-DEFAULT_OUTCOMES = ["hhi", "harm", "meaningful_access", "trust", "welfare", "frontier_capability"]
 FIGURES = "figures"
 
 
@@ -31,100 +35,115 @@ def load(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     return collect(root)
 
 
-def experiment_of(root: Path, summary: pd.DataFrame) -> ExperimentMeta:
-    """The experiment metadata recorded in the first run's config, with sane fallbacks."""
-    # a complete run's config, or, when the report works from tables kept after runs were
-    # damaged or pruned, any run folder's that is still there
-    runs = find_runs(root) or [f for f in candidate_folders(root)
-                               if (f / "config.yaml").is_file()]
-    meta: dict = {}
-    if runs:
-        cfg = yaml.safe_load((runs[0] / "config.yaml").read_text()) or {}
-        meta = cfg.get("experiment") or {}
-    exp = ExperimentMeta(name=meta.get("name") or root.name, question=meta.get("question", ""),
-                     levers=list(meta.get("levers") or []),
-                     outcomes=list(meta.get("outcomes") or DEFAULT_OUTCOMES))
-    exp.levers = [lv for lv in exp.levers if lv in summary and summary[lv].nunique() > 1]
-    known = [o for o in exp.outcomes if f"{o}_final" in summary]
-    missing = [o for o in exp.outcomes if o not in known]
-    if missing:
-        print(f"aieco report: outcomes not in these results, left out: {', '.join(missing)}",
-              file=sys.stderr)
-    exp.outcomes = known or [o for o in DEFAULT_OUTCOMES if f"{o}_final" in summary]
-    if not exp.outcomes:
-        raise FileNotFoundError(f"no outcome columns in the results under {root}")
-    return exp
-
-
 def make_report(root: Path) -> Path:
-    """Write the figures and ``report.md`` of the runs under ``root``; return the report."""
+    """Write the figures and ``report.md`` of the runs under ``root``; return the report.
+
+    Raises
+    ------
+    FileNotFoundError
+        No complete runs, or no outcome columns.
+    Unreportable
+        Runs that cannot be reported as one experiment (one line says why).
+    """
     root = Path(root)
     results, summary = load(root)
     if summary.empty:
         raise FileNotFoundError(f"no complete runs under {root}")
-    exp = experiment_of(root, summary)
+    d = design_of(root, summary)
+    outcomes, missing = outcomes_of(d.meta, summary)
+    if missing:
+        print(f"aieco report: outcomes not in these results, left out: {', '.join(missing)}",
+              file=sys.stderr)
+    if not outcomes:
+        raise FileNotFoundError(f"no outcome columns in the results under {root}")
     set_theme()
     fig_dir = root / FIGURES
     fig_dir.mkdir(exist_ok=True)
-    hue = exp.levers[0] if exp.levers else None
-    series = results
-    note = ""
-    if len(exp.levers) > 1:
-        second = exp.levers[1]
-        first_level = figures._order(results[second])[0]
-        series = results[results[second] == first_level]
-        note = f"at {second} = {first_level}"
-    made = [("Outcomes over time", figures.timeseries(series, exp.outcomes, hue,
-                                                      fig_dir / "timeseries.png", note))]
-    if len(exp.levers) >= 2:
-        made.append(("Outcomes by the two main levers", figures.heatmaps(
-            summary, exp.outcomes, exp.levers[0], exp.levers[1], fig_dir / "heatmaps.png")))
-    elif exp.levers:
-        made.append(("Outcomes by lever", figures.lever_effects(
-            summary, exp.outcomes, exp.levers[0], fig_dir / "effects.png")))
-    made.append(("Trade-offs", figures.tradeoffs(
-        summary, hue, exp.levers[1] if len(exp.levers) > 1 else None,
-        fig_dir / "tradeoffs.png")))
-    text = render(exp, summary, made, root)
+    made = [("Outcomes over time", figures.timeseries(results, outcomes, d,
+                                                      fig_dir / "timeseries.png"))]
+    if len(d.levers) >= 2:
+        made.append(("Differences from the reference cell", figures.heatmaps(
+            summary, outcomes, d, fig_dir / "heatmaps.png")))
+    elif d.levers:
+        made.append(("Differences from the reference level", figures.effects(
+            summary, outcomes, d, fig_dir / "effects.png")))
+    x, y = tradeoff_axes(d, outcomes)
+    if x != y:
+        made.append(("Trade-off", figures.tradeoff(summary, x, y, d, fig_dir / "tradeoff.png")))
+    text = render(d, summary, outcomes, made, root)
     path = root / "report.md"
     write_text(text, path)
     return path
 
 
-def render(exp: ExperimentMeta, summary: pd.DataFrame, made: list[tuple[str, Path]],
-           root: Path) -> str:
+def tradeoff_axes(d: Design, outcomes: list[str]) -> tuple[str, str]:
+    """The declared trade-off pair, else the first two outcomes."""
+    pair = [o for o in d.meta.tradeoff if o in outcomes]
+    if len(pair) == 2:
+        return pair[0], pair[1]
+    return (outcomes[0], outcomes[1]) if len(outcomes) > 1 else (outcomes[0], outcomes[0])
+
+
+def render(d: Design, summary: pd.DataFrame, outcomes: list[str],
+           made: list[tuple[str, Path]], root: Path) -> str:
     """The Markdown of the report."""
-    seeds = summary.groupby(exp.levers, observed=True).size() if exp.levers else [len(summary)]
-    lines = [f"# {exp.name}", ""]
-    if exp.question:
-        lines += [f"**Question.** {exp.question}", ""]
-    lines += [f"{len(summary)} runs; {min(seeds)} to {max(seeds)} seeds per setting."]
-    for lever in exp.levers:
-        levels = ", ".join(str(v) for v in figures._order(summary[lever]))
-        lines.append(f"- lever `{lever}`: {levels}")
-    lines += ["", "Outcomes (final value, or run mean for per-quarter flows):", ""]
-    lines += [f"- `{o}`: {label(o)}" for o in exp.outcomes]
-    lines += ["", "## What the figures say", ""]
-    lines += [f"- {s}" if not s.startswith("  ") else f"  - {s.strip()}"
-              for s in findings(summary, exp.levers, exp.outcomes)]
+    main = d.meta.answer if d.meta.answer in outcomes else outcomes[0]
+    lines = [f"# {d.name}", ""]
+    if d.meta.question:
+        lines += [f"**Question.** {d.meta.question.strip()}", ""]
+    lines += [f"**Answer.** {answer(summary, d, main)}", ""]
+    others = [o for o in outcomes if o != main]
+    lines += [f"- {answer(summary, d, o)}" for o in others] + ([""] if others else [])
+    lines += _design_lines(d, summary, outcomes)
+    flagged = flags(summary, d, outcomes)
+    if flagged:
+        lines += ["## Not findings", ""] + [f"- {f}" for f in flagged] + [""]
+    if d.meta.mechanism.strip():
+        lines += ["## Mechanism", "", d.meta.mechanism.strip(), ""]
+    if d.meta.caveats.strip():
+        lines += ["## Caveats", "", d.meta.caveats.strip(), ""]
+    if d.levers:
+        lines += ["## Paired differences from the reference cell", "",
+                  "Mean over shared seeds of (cell - reference) [95% t-interval], and the "
+                  "change relative to the reference mean; * where the interval excludes 0.",
+                  "", _markdown(effects_table(summary, d, outcomes)), ""]
+    if len(d.levers) >= 2:
+        lines += ["## Interaction contrasts", "",
+                  f"Per seed, (effect of `{d.levers[0]}` against its reference at this level of "
+                  f"`{d.levers[1]}`) minus (the same effect at `{d.levers[1]}="
+                  f"{d.reference[d.levers[1]]}`), [95% t-interval]; * where it excludes 0.", "",
+                  _markdown(interactions_table(summary, d, outcomes)), ""]
     for title, path in made:
-        lines += ["", f"## {title}", "", f"![{title}]({path.relative_to(root)})"]
-    table = means_table(summary, exp.levers, exp.outcomes)
-    lines += ["", "## Means with 95% confidence intervals across seeds", "",
-              table.to_markdown(index=False) if _has_tabulate() else _markdown(table), ""]
+        lines += [f"## {title}", "", f"![{title}]({path.relative_to(root)})", ""]
+    lines += ["## Cell means", "",
+              "Mean over seeds [95% interval: bootstrap percentile for outcomes that cannot "
+              "be negative, t otherwise].", "",
+              _markdown(means_table(summary, d.levers, outcomes)), ""]
     return "\n".join(lines)
 
 
-def _has_tabulate() -> bool:
-    try:
-        import tabulate  # noqa: F401
-    except ImportError:
-        return False
-    return True
+def _design_lines(d: Design, summary: pd.DataFrame, outcomes: list[str]) -> list[str]:
+    lo, hi = d.seeds
+    seeds = f"{lo} seeds per setting" if lo == hi else f"{lo} to {hi} seeds per setting"
+    cells = len(summary) // max(1, hi) if lo == hi else "several"
+    lines = ["## Design", "", f"{len(summary)} runs: {cells} settings, {seeds}, paired by "
+             "seed (common random numbers)."]
+    for lever in d.levers:
+        levels = ", ".join(f"**{v}** (reference)" if v == d.reference[lever] else str(v)
+                           for v in d.levels[lever])
+        lines.append(f"- lever `{lever}`: {levels}")
+    lines += [f"- {n}" for n in d.notes]
+    lines += ["", "Outcomes (final value, or run mean for per-quarter flows):", ""]
+    return lines + [f"- `{o}`: {label(o)}" for o in outcomes] + [""]
 
 
 def _markdown(df: pd.DataFrame) -> str:
+    if df.empty:
+        return "(none)"
     head = "| " + " | ".join(map(str, df.columns)) + " |"
     rule = "|" + "---|" * len(df.columns)
     body = ["| " + " | ".join(map(str, row)) + " |" for row in df.itertuples(index=False)]
     return "\n".join([head, rule, *body])
+
+
+__all__ = ["Unreportable", "make_report"]

@@ -64,9 +64,9 @@ FREE: dict[str, tuple[float, float]] = {
     "labs.funding_growth": (0.12, 0.25),
     "labs.funding_traction": (0.0, 1.0),
     "openness.community_value": (0.0, 6.0),
-    "openness.cannibalisation": (0.0, 0.8),
+    "openness.cannibalisation": (0.0, 1.0),
     "openness.rival_catch_up_cost": (0.0, 4.0),
-    "openness.choice_beta": (1.0, 10.0),
+    "openness.choice_beta": (1.0, 20.0),
 }
 LO = np.array([b[0] for b in FREE.values()])
 HI = np.array([b[1] for b in FREE.values()])
@@ -211,6 +211,12 @@ def main(argv: list[str] | None = None) -> int:
         best_refined = min(refined, key=lambda r: r[0])[1]
         polished = polish(pool, best_refined, refine_seeds, args.polish_evals)
     chosen_loss, chosen, _ = min(refined + polished, key=lambda r: r[0])
+    # the search's result, kept before the validation runs (a failure there must not lose it)
+    partial = args.out.with_suffix(".search.json")
+    partial.write_text(json.dumps({"chosen": chosen, "loss": chosen_loss,
+                                   "refined": [{"loss": lo, "values": s, "means": m}
+                                               for lo, s, m in refined]}, indent=2) + "\n")
+    print(f"searched: {chosen} (loss {chosen_loss:.4g}); kept in {partial}", flush=True)
     table = summarise(validate_baseline(chosen, args.validate_seeds))
     print(table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
     record = {
@@ -230,6 +236,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": f"{platform.machine()} {platform.python_version()}",
     }
     args.out.write_text(json.dumps(record, indent=2) + "\n")
+    partial.unlink(missing_ok=True)  # the record holds it now
     if args.docs.is_file():
         args.docs.write_text(replace_block(args.docs.read_text(), render_markdown(record)))
     print(f"chosen: {chosen}\nwritten: {args.out} ({record['wall_seconds']} s)")

@@ -32,6 +32,16 @@ on the command line; a value given there replaces the experiment's sweep of that
 Running the same command again into the same folder skips completed runs, so an
 interrupted or extended sweep only runs what is missing.
 
+Each entry below is the experiment's design review, kept in its config's `experiment:`
+block (`design`, `answer`, `reference`, `mechanism`, `caveats`): the contrast that answers
+the question, why these levers and outcomes, and where and why the experiment departs from
+the calibrated `baseline`. `aieco report` opens with the answer computed from the runs:
+the paired difference (same seeds, common random numbers) of the answer outcome between
+each level of the first lever and the reference cell, and how that effect changes with the
+second lever (the interaction contrast), each with its 95% interval; then what is not a
+finding (outcomes fixed by the design or the regime, identical cells, inert levers), and
+the mechanism and caveats declared here.
+
 Wall times are for the default size on this project's 2-core machine, measured with
 `time .venv/bin/aieco sweep +experiment=NAME` (sweep and collect; the report adds 10-25 s).
 """
@@ -68,6 +78,41 @@ a cancelled array is finished by the same command.
 """
 
 
+STUDIES = """## Which assumptions drive the answers: `aieco sensitivity` and `aieco discover`
+
+An experiment may declare `uncertainties` (parameters or config groups): the default
+factors of the two study commands, sampled over their plausible ranges
+(`sim/params/plausible.py`, listed by `.venv/bin/aieco params --plausible`). Both run
+through the sweep engine above (parallel, resumable, SLURM with the same
+`hydra/launcher=...` overrides), keep their samples (`samples.parquet`) and
+`study.json` with the runs, and write their tables as CSV and LaTeX (booktabs) too.
+
+```sh
+# Morris screening then Sobol' indices (S1, ST, 95% bootstrap intervals), seed variance,
+# convergence; the experiment's levers stay at their defaults unless fixed here
+.venv/bin/aieco sensitivity --experiment concentration [openness=open_weights] [--n 64]
+# Latin hypercube over uncertainties and levers (regimes included), then PRIM boxes
+# (coverage, density, quasi-p-values) and feature scores for a case of interest
+.venv/bin/aieco discover --experiment concentration --case "hhi > 2500" [--n 200]
+```
+
+`--n 64 --replicates 2` for five factors is 64 x 7 x 2 = 896 Sobol' runs and 10 x 6 x 2 =
+120 Morris runs. Measured on this project's 2-core machine (shared with other jobs), at
+the experiment's `population=small`: the 1016 runs took 39 min 43 s on 2 workers, 1.06
+times their model time divided by the workers; `discover --n 200` took 9 min 11 s (1.08).
+A larger `--n` later runs only the new points.
+
+What that study found (levers at their defaults, `api_only` and `laissez_faire`): final
+HHI hangs mostly on `market.network_effect` (total index 0.59 [0.31, 0.88]) and
+`market.beta_quality` (0.43 [0.04, 0.82]); harm on `malicious.harm_per_uplift` alone
+(1.0 [0.69, 1.31]); switching costs, lab spill-over and, for concentration, misuse
+uplift are negligible. HHI's and harm's indices had not settled at N = 64 (`--n 128`
+extends the study), and `hhi_upstream` is dominated by seed noise at 2 replicates.
+`discover --case "hhi > 2500"` puts every such scenario in `openness=closed` (quasi-p
+1e-17; the other two restrictions of its box are not significant).
+"""
+
+
 def section(path: Path, times: dict[str, str]) -> str:
     """The catalogue entry of one experiment config."""
     cfg = yaml.safe_load(path.read_text())
@@ -90,9 +135,41 @@ def section(path: Path, times: dict[str, str]) -> str:
     outcomes = ", ".join(f"`{o}`" for o in meta.get("outcomes", []))
     lines.append(f"Outcomes that answer it: {outcomes}.")
     lines.append("")
+    lines += review(meta)
+    if meta.get("uncertainties"):
+        unc = ", ".join(f"`{u}`" for u in meta["uncertainties"])
+        lines.append(f"Uncertainties it may hang on (over their plausible ranges): {unc}; "
+                     f"`.venv/bin/aieco sensitivity --experiment {name}` and "
+                     f"`.venv/bin/aieco discover --experiment {name} --case ...` study them.")
+        lines.append("")
     lines.append(f"Command: `.venv/bin/aieco sweep +experiment={name}`"
                  + (f" (wall time here: {times[name]})" if name in times else ""))
     return "\n".join(lines)
+
+
+REVIEW = (("contrast", "The contrast that answers it"), ("levers", "Why these levers"),
+          ("outcomes", "Why these outcomes"), ("deviations", "Deviations from the baseline"))
+
+
+def review(meta: dict) -> list[str]:
+    """The design review an experiment declares (``experiment.design``), and its answer."""
+    design = meta.get("design") or {}
+    lines = []
+    if meta.get("answer") or meta.get("reference"):
+        ref = ", ".join(f"`{k}={v}`" for k, v in (meta.get("reference") or {}).items())
+        lines.append(f"The report's answer: `{meta.get('answer') or meta['outcomes'][0]}`, "
+                     "paired by seed against the reference cell"
+                     + (f" ({ref})" if ref else "")
+                     + (f", following the effect of `{meta['focus']}`" if meta.get("focus")
+                        else "") + ".")
+        lines.append("")
+    for key, title in REVIEW:
+        if design.get(key):
+            lines += [f"- **{title}.** {' '.join(str(design[key]).split())}"]
+    for key, title in (("mechanism", "Mechanism"), ("caveats", "Caveats")):
+        if meta.get(key):
+            lines += [f"- **{title}** (shown in the report). {' '.join(meta[key].split())}"]
+    return [*lines, ""] if lines else []
 
 
 def render(times: dict[str, str] | None = None) -> str:
@@ -101,6 +178,7 @@ def render(times: dict[str, str] | None = None) -> str:
     parts = [HEAD]
     parts += [section(p, times) for p in sorted(CONFIGS.glob("*.yaml"))]
     parts.append(CLUSTER)
+    parts.append(STUDIES)
     return "\n\n".join(parts).rstrip() + "\n"
 
 

@@ -84,6 +84,30 @@ OUTCOMES: dict[str, tuple[str, str]] = {
     "stringency": ("multiplier", "mean effective stringency over jurisdictions"),
     "mean_price": ("price units", "user-weighted mean price paid; NaN if no user holds a "
                    "provider"),
+    "harm_misuse": ("harm units/quarter", "harm from successful misuse attempts"),
+    "harm_exploits": ("harm units/quarter", "harm from exploited vulnerabilities "
+                      "(exploit_events x exploit_harm)"),
+    "harm_disasters": ("harm units/quarter", "harm from disasters (disasters x disaster_harm)"),
+    "meaningful_access_bottom_fifth": ("0-1", "mean meaningful access of the fifth of users "
+                                       "with the lowest capacity"),
+    "meaningful_access_top_fifth": ("0-1", "mean meaningful access of the fifth of users with "
+                                    "the highest capacity"),
+    "meaningful_access_gini": ("0-1", "Gini of meaningful access over all users"),
+    "meaningful_access_jurisdiction_min": ("0-1", "mean meaningful access in the jurisdiction "
+                                           "where it is lowest"),
+    "meaningful_access_jurisdiction_max": ("0-1", "mean meaningful access in the jurisdiction "
+                                           "where it is highest"),
+    "surplus_bottom_fifth": ("price units/user-quarter", "mean consumer surplus of the "
+                             "lowest-capacity fifth of users"),
+    "surplus_top_fifth": ("price units/user-quarter", "mean consumer surplus of the "
+                          "highest-capacity fifth of users"),
+    "revenue_share_startups": ("share", "share of users' payments that startups keep after "
+                               "fees upstream and payments to contributors; NaN if nobody "
+                               "pays"),
+    "revenue_share_contributors": ("share", "share of users' payments that reaches "
+                                   "open-model contributors; NaN if nobody pays"),
+    "revenue_share_top_lab": ("share", "share of users' payments the largest lab receives "
+                              "(its own users and builders' fees); NaN if nobody pays"),
 }
 
 
@@ -121,9 +145,11 @@ def closed_frontier(labs: LabStore, baseline: float) -> float:
 
 
 def open_frontier(labs: LabStore, baseline: float) -> float:
-    """Best capability among labs releasing weights (the baseline if none)."""
-    open_ = labs.release_level >= Level.WEIGHTS
-    best = float(labs.capability[open_].max()) if open_.any() else -np.inf
+    """Best capability ever released as weights (the baseline if better or none).
+
+    Released weights stay public when a lab holds a newer version behind an API.
+    """
+    best = float(labs.open_capability.max()) if labs.n else -np.inf
     return max(best, baseline)
 
 
@@ -205,6 +231,11 @@ def outcomes(model: World, q: Quarter) -> dict[str, Any]:
         "stringency": float(model.governments.effective.mean()),
         "mean_price": float(np.dot(prices, firm_users) / firm_users.sum())
         if firm_users.sum() > 0 else float("nan"),
+        "harm_misuse": float(q.harm.misuse),
+        "harm_exploits": float(q.harm.exploits),
+        "harm_disasters": float(q.harm.disasters),
+        **q.benefits,
+        **revenue_shares(payments, lb.revenue, q.contributor_revenue),
     }
 
 
@@ -236,6 +267,20 @@ AGENT_COLUMNS: dict[str, tuple[type, Any, str]] = {
     "audit_target": (np.int64, -1, "lab audited this quarter, -1 if none (civil society)"),
     "knows_technique": (np.int8, -1, "1 if it knows a misuse technique (malicious actors)"),
 }
+
+
+def revenue_shares(payments: float, lab_revenue: NDArray[np.floating],
+                   contributors: float) -> dict[str, float]:
+    """Shares of users' payments kept by startups, reaching contributors, and the top lab."""
+    if payments <= 0:
+        nan = float("nan")
+        return {"revenue_share_startups": nan, "revenue_share_contributors": nan,
+                "revenue_share_top_lab": nan}
+    labs_total = float(lab_revenue.sum())
+    return {"revenue_share_startups": (payments - labs_total - contributors) / payments,
+            "revenue_share_contributors": contributors / payments,
+            "revenue_share_top_lab": float(lab_revenue.max()) / payments
+            if lab_revenue.size else 0.0}
 
 
 def agent_snapshot(model: World) -> dict[str, NDArray]:

@@ -145,11 +145,15 @@ class EcosystemModel(mesa.Model):
     def enter_startups(self, k: int | None, draws: Draws) -> int:
         """Startups enter (``k`` of them, or this quarter's draw): rows, views, links."""
         prm, st = self.params, self.startups
+        sponsorship = prm.openness.sponsorship_share if self.openness.licence.sponsored else 0.0
+        outlook = (startups.prospects(st, prm.startups, prm.market, self.users.n, self.steps,
+                                      sponsorship) if k is None else 1.0)
         rows = startups.enter(
             st, self.labs, prm.startups, prm.population, self.openness.licence, self.steps,
             k=k, reach=weights_reach(self, draws), market_share=prm.jurisdictions.market_share,
+            capacity=self.users.capacity_by_jurisdiction(prm.jurisdictions.n),
             compute_per_mu=investment.flop_per_mu(prm.labs, self.steps), ledger=self.ledger,
-            draws=draws)
+            draws=draws, outlook=outlook)
         for row in rows:
             view = Startup(self, int(row))
             self._startup_views[int(row)] = view

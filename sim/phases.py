@@ -77,6 +77,8 @@ def develop(model: World, q: Quarter) -> None:
             labs, prm.labs, prm.race, q.t, compliance=reg.compliance_cost(labs, sigma),
             capability_cap=reg.capability_cap(labs, sigma),
             spill=prm.diffusion.lab_spillover * q.spillover[: labs.n],
+            compute_access=np.broadcast_to(prm.jurisdictions.compute_access,
+                                           (prm.jurisdictions.n,))[labs.jurisdiction],
             ledger=model.ledger, draws=q.draws)
         sigma = _sigma(model)
         liability = accounts.expected_liability(labs, prm.malicious,
@@ -119,10 +121,14 @@ def trade(model: World, q: Quarter) -> None:
     q.market = market.trade(model.users, labs, st, prm.market, prm.startups,
                             prm.population.n_niches, key=model.kernel_key, t=q.t,
                             ledger=model.ledger)
+    licence = model.openness.licence
     q.contributor_revenue, q.contributor_fees = market.pay_upstream(
-        labs, st, prm.openness.contributor_share, model.ledger)
+        labs, st, prm.openness.contributor_share,
+        prm.openness.sponsorship_share if licence.sponsored else 0.0, model.ledger)
     market.contributions(labs, st, prm.openness, model.openness.licence.visibility,
                          q.contributor_fees)
+    q.benefits = market.who_benefits(model.users, labs, st, prm.startups,
+                                     prm.jurisdictions.n)
 
 
 def scrutinise(model: World, q: Quarter) -> None:

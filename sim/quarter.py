@@ -51,6 +51,7 @@ class Quarter:
     contributor_revenue: float = 0.0
     contributor_fees: NDArray[np.float64] | None = None  # per lab, paid to its contributors
     market: MarketResult | None = None
+    benefits: dict[str, float] = field(default_factory=dict)  # who benefits (market.py)
     auditors: NDArray[np.int64] | None = None  # auditors on each lab
     misuse: MisuseOutcome | None = None
     vulnerabilities: RaceOutcome | None = None

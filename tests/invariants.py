@@ -81,6 +81,8 @@ def undefined_layers(model: EcosystemModel, row: dict) -> dict[str, bool]:
     open_users = labs.users[level >= 3].sum() + st.users[live][st.build_mode[live] == 2].sum()
     compute = labs.compute.sum() + st.compute[live].sum()
     return {"hhi": market_empty, "cr4": market_empty, "mean_price": market_empty,
+            "revenue_share_startups": market_empty, "revenue_share_contributors": market_empty,
+            "revenue_share_top_lab": market_empty,
             "hhi_api": labs.users[closed].sum() == 0, "hhi_open": open_users == 0,
             "hhi_upstream": live.size == 0, "compute_cr4": compute <= 0}
 

@@ -24,6 +24,8 @@ COMMANDS: dict[str, str] = {
     "collect": "gather a sweep's runs into results.parquet and summary.parquet",
     "report": "write the figures and report.md of a sweep",
     "bench": "measure speed and memory against the performance targets",
+    "sensitivity": "which assumptions drive the answers: Morris, then Sobol' indices",
+    "discover": "scenario discovery: PRIM boxes and feature scores over sampled scenarios",
     "params": "list every parameter (default, range, unit, meaning, source) and option",
     "explore": "open the explorer in a browser: live runs, comparisons, sweeps",
 }
@@ -37,12 +39,14 @@ examples:
   aieco report outputs/sweeps/concentration
   aieco bench --quick
   aieco params market
+  aieco sensitivity --experiment concentration
+  aieco discover --experiment concentration --case "hhi > 2500"
 
 Run 'aieco COMMAND --help' for a command's arguments, options and examples."""
 
 
 def _parser() -> Parser:
-    listing = "\n".join(f"  {name:10s} {text}" for name, text in COMMANDS.items())
+    listing = "\n".join(f"  {name:12s} {text}" for name, text in COMMANDS.items())
     parser = Parser(
         prog="aieco", usage="aieco [-h] [--version] COMMAND [ARGS ...]",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -61,7 +65,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         _main(argv)
     except KeyboardInterrupt:
-        if argv and argv[0] in ("run", "sweep", "compare"):
+        if argv and argv[0] in ("run", "sweep", "compare", "sensitivity", "discover"):
             fail("interrupted; complete results are kept, and the same command with the same "
                  "output folder resumes the rest from its checkpoints", code=130)
         fail("interrupted", code=130)
@@ -79,7 +83,8 @@ def _main(argv: list[str]) -> None:
     command, rest = argv[0], argv[1:]
     handlers: dict[str, Callable[[list[str]], None]] = {
         "run": _run, "compare": _compare, "sweep": _sweep, "collect": _collect,
-        "report": _report, "bench": _bench, "params": _params, "explore": _explore}
+        "report": _report, "bench": _bench, "params": _params, "explore": _explore,
+        "sensitivity": _sensitivity, "discover": _discover}
     if command not in handlers:
         fail(f"unknown command '{command}'{suggest(command, handlers)} "
              f"(commands: {', '.join(handlers)}; see 'aieco --help')")
@@ -105,6 +110,18 @@ def _sweep(args: list[str]) -> None:
     from experiments.cli.sweep import sweep_command
 
     sweep_command(args)
+
+
+def _sensitivity(args: list[str]) -> None:
+    from experiments.cli.sensitivity import sensitivity_command
+
+    sensitivity_command(args)
+
+
+def _discover(args: list[str]) -> None:
+    from experiments.cli.discover import discover_command
+
+    discover_command(args)
 
 
 def _explore(args: list[str]) -> None:
@@ -134,9 +151,12 @@ FOLDER_HELP = {
                 "lose runs the previous ones hold are\nnot written (--replace writes them).",
                 "aieco collect outputs/sweeps/concentration"),
     "report": ("Write DIR/report.md, with its figures in DIR/figures/, for the runs under "
-               "DIR\n(collected afresh first): the experiment's question and levers, the "
-               "outcomes over\ntime and by lever, what the figures say, and means with 95% "
-               "confidence intervals\nacross seeds.",
+               "DIR\n(collected afresh first). Cells are the keys the runs' manifests record "
+               "as set;\nthe report opens with the answer: paired differences (same seeds) "
+               "against the\nreference cell with 95% intervals, and interaction contrasts "
+               "for two levers; then\nwhat is not a finding (fixed outcomes, identical "
+               "cells), the experiment's\nmechanism and caveats, figures and cell means. A "
+               "folder of two experiments is\nrefused.",
                "aieco report outputs/sweeps/concentration"),
 }
 
@@ -185,11 +205,11 @@ def _report(args: list[str]) -> None:
     from pathlib import Path
 
     root = Path(_folder(args, "report"))
-    from analysis.report import make_report
+    from analysis.report import Unreportable, make_report
 
     try:
         path = make_report(root)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, Unreportable) as exc:
         fail(str(exc))
     except OSError as exc:  # a full disk, say: collected tables are never left half-written
         fail(f"cannot write the report in {root} ({exc.strerror or exc})", code=1)

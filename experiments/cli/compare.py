@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
 DEFAULT_REGIMES = ("closed", "api_only", "staged", "open_weights", "endogenous")
@@ -25,8 +26,6 @@ COLUMNS = (("hhi", "final"), ("cr4", "final"), ("hhi_upstream", "final"),
 
 def compare_command(args: list[str]) -> None:
     """Run each openness regime with the same overrides and print a comparison table."""
-    import pandas as pd
-
     from experiments.cli.args import Parser, suggest
     from experiments.cli.config import compose_params, groups, to_yaml
     from experiments.cli.task import existing_run, replicate_dirs
@@ -105,6 +104,8 @@ def compare_command(args: list[str]) -> None:
     layout = "<regime>/" if ns.seeds == 1 else "<regime>/rep<i>/"
     print(f"results: {out}/{layout} (metrics.parquet, agents.parquet, config.yaml, "
           "manifest.json)")
+    csv_path, tex_path = write_tables(values, out / "compare")
+    print(f"tables: {csv_path}, {tex_path}")
 
 
 def paired(values: np.ndarray, reference: np.ndarray) -> tuple[float, float, float]:
@@ -156,3 +157,42 @@ def table(values: dict[str, dict[str, np.ndarray]]) -> str:
             "interval; 'undefined': an empty layer (no startups, no users)" if seeds > 1 else
             "one seed: differences have no interval (use --seeds N)")
     return "\n".join([*lines, note])
+
+
+def frame(values: dict[str, dict[str, np.ndarray]]) -> tuple[pd.DataFrame, dict]:
+    """The comparison as a table for papers: one row per outcome (its unit in its name), the
+    reference's mean with its 95% t-interval over seeds, each regime's paired difference."""
+    from analysis.stats import mean_ci
+    from analysis.tables import unit_of
+
+    names = list(values)
+    ref = names[0]
+    rows, ci = [], {}
+    for key, how in COLUMNS:
+        unit = unit_of(key)
+        row: dict[str, object] = {"outcome": f"{key} ({how})" + (f" [{unit}]" if unit else "")}
+        m, lo, hi = mean_ci(values[ref][key])
+        row.update({ref: m, f"{ref}_lo": lo, f"{ref}_hi": hi})
+        for n in names[1:]:
+            d, dlo, dhi = paired(values[n][key], values[ref][key])
+            col = f"{n} - {ref}"
+            row.update({col: d, f"{col}_lo": dlo, f"{col}_hi": dhi})
+        rows.append(row)
+    ci[ref] = (ref, f"{ref}_lo", f"{ref}_hi")
+    for n in names[1:]:
+        col = f"{n} - {ref}"
+        ci[col] = (col, f"{col}_lo", f"{col}_hi")
+    return pd.DataFrame(rows), ci
+
+
+def write_tables(values: dict[str, dict[str, np.ndarray]], stem: Path) -> tuple[Path, Path]:
+    """Write the comparison as ``STEM.csv`` and ``STEM.tex`` (booktabs)."""
+    from analysis.tables import write_table
+
+    df, ci = frame(values)
+    ref = next(iter(values))
+    seeds = len(next(iter(values[ref].values())))
+    return write_table(df, stem, ci=ci, units={"outcome": ""},
+                       caption=f"Outcomes under each openness regime: {ref} (mean over "
+                               f"{seeds} seeds) and each regime's mean paired difference "
+                               f"from it (same seeds).")

@@ -88,10 +88,16 @@ def params_command(args: list[str]) -> None:
                         help="one config group: " + ", ".join(groups))
     parser.add_argument("--format", choices=("table", "csv"), default="table",
                         help="a text table (default) or CSV")
+    parser.add_argument("--plausible", action="store_true",
+                        help="list the plausible ranges instead (the default space of "
+                             "'aieco sensitivity' and 'aieco discover'), with their sources")
     ns = parser.parse_args(args)
     if ns.group is not None and ns.group not in groups:
         raise ConfigError("GROUP", ns.group, f"unknown config group{nearest(ns.group, groups)}; "
                           "groups are: " + ", ".join(groups))
+    if ns.plausible:
+        _plausible(ns.group, ns.format)
+        return
     rows = records(ns.group)
     if ns.format == "csv":
         writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS, lineterminator="\n")
@@ -104,3 +110,31 @@ def params_command(args: list[str]) -> None:
         print(f"  {g:14s} {', '.join(groups[g])}")
     print()
     print(table(rows))
+
+
+PLAUSIBLE_COLUMNS = ("key", "default", "plausible", "dist", "source")
+PLAUSIBLE_WIDTHS = {"key": 30, "default": 10, "plausible": 22, "dist": 10, "source": 60}
+
+
+def _plausible(group: str | None, fmt: str) -> None:
+    """Print the plausible ranges (of one group or all) as a table or CSV."""
+    from sim.params.plausible import table as plausible_table
+
+    rows = [{k: value_text(v) if k == "default" else str(v) for k, v in r.items()}
+            for r in plausible_table()
+            if group is None or r["key"].split(".", 1)[0] == group]
+    if fmt == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=PLAUSIBLE_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        return
+    widths = PLAUSIBLE_WIDTHS
+    print("plausible ranges: the default space of 'aieco sensitivity' and 'aieco discover' "
+          "(sim/params/plausible.py)")
+    print("  ".join(c.ljust(widths[c]) for c in PLAUSIBLE_COLUMNS).rstrip())
+    print("  ".join("-" * widths[c] for c in PLAUSIBLE_COLUMNS))
+    for row in rows:
+        cells = {c: textwrap.wrap(row[c], widths[c]) or [""] for c in PLAUSIBLE_COLUMNS}
+        for i in range(max(len(v) for v in cells.values())):
+            print("  ".join((cells[c][i] if i < len(cells[c]) else "").ljust(widths[c])
+                            for c in PLAUSIBLE_COLUMNS).rstrip())

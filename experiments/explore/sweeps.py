@@ -71,6 +71,7 @@ class Sweep:
     summary: pd.DataFrame
     report: Path | None = None
     notes: list[str] = field(default_factory=list)
+    design: Any = None  #: the report's :class:`analysis.design.Design` of these runs
 
     @property
     def runs(self) -> int:
@@ -115,10 +116,13 @@ class Sweep:
         return means_table(self.summary, self.levers, self.outcomes)
 
     def findings(self) -> list[str]:
-        """The report's sentences on what the runs show, computed from the summary."""
-        from analysis.stats import findings
+        """The report's answer for each outcome, then what is not a finding."""
+        from analysis.answer import answer, flags
 
-        return findings(self.summary, self.levers, self.outcomes)
+        if self.design is None:
+            return []
+        return ([answer(self.summary, self.design, o) for o in self.outcomes]
+                + flags(self.summary, self.design, self.outcomes))
 
 
 def swept_columns(summary: pd.DataFrame) -> list[str]:
@@ -133,7 +137,7 @@ def swept_columns(summary: pd.DataFrame) -> list[str]:
 def load_sweep(root: str | Path) -> Sweep:
     """Collect the sweep under ``root``; :class:`NotASweep` (one line) if it is not one."""
     from analysis.collect import find_runs
-    from analysis.report import experiment_of
+    from analysis.design import Unreportable, design_of, outcomes_of
 
     root = Path(str(root).strip()).expanduser()
     if not str(root).strip() or not root.is_dir():
@@ -144,18 +148,22 @@ def load_sweep(root: str | Path) -> Sweep:
                         f"manifest.json) within {DEPTH} levels below it")
     notes: list[str] = []
     results, summary = _tables(root, runs, notes)
+    if summary.empty:
+        raise NotASweep(f"no complete runs under {root}")
     try:
-        exp = experiment_of(root, summary)
-    except FileNotFoundError as exc:
+        design = design_of(root, summary)
+    except Unreportable as exc:
         raise NotASweep(str(exc).splitlines()[0]) from None
-    levers = exp.levers or [c for c in swept_columns(summary)
-                            if c in results and summary[c].nunique() > 1][:2]
-    if not exp.levers and levers:
+    outcomes, _missing = outcomes_of(design.meta, summary)
+    if not outcomes:
+        raise NotASweep(f"no outcome columns in the results under {root}")
+    levers = [lv for lv in design.levers if lv in results]
+    if not design.meta.levers and levers:
         notes.append("No experiment levers recorded; showing the swept values that vary.")
     report = root / "report.md"
-    return Sweep(root=root, name=exp.name, question=exp.question, levers=levers,
-                 outcomes=exp.outcomes, results=results, summary=summary,
-                 report=report if report.exists() else None, notes=notes)
+    return Sweep(root=root, name=design.name, question=design.meta.question, levers=levers,
+                 outcomes=outcomes, results=results, summary=summary,
+                 report=report if report.exists() else None, notes=notes, design=design)
 
 
 def _tables(root: Path, runs: list[Path],

@@ -46,7 +46,7 @@ I32 = NDArray[np.int32]
 
 @njit(cache=True, parallel=True)
 def _market_kernel(
-    niche, adopted, alpha, beta_q, beta_o, switch_cost, capacity, choice,
+    niche, adopted, alpha, beta_q, beta_o, switch_cost, capacity, choice, surplus,
     n_general, niche_ptr, niche_idx, quality, price, openness, lognet, depth, redirect,
     reconsider_prob, outside_utility, base, kmax, partial,
 ):  # pragma: no cover - compiled; the NUMBA_DISABLE_JIT run covers it
@@ -60,6 +60,7 @@ def _market_kernel(
         for u in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
             if adopted[u] == 0:
                 choice[u] = -1
+                surplus[u] = 0.0
                 continue
             cur = choice[u]
             forced = False
@@ -108,7 +109,9 @@ def _market_kernel(
             total = w0
             for t in range(k):
                 total += v[t]
-            cs += (vmax + math.log(total) - outside_utility) / al
+            cs_u = (vmax + math.log(total) - outside_utility) / al
+            surplus[u] = cs_u
+            cs += cs_u
             if forced or uniform_at(base, np.uint64(2 * u)) < reconsider_prob:
                 r = uniform_at(base, np.uint64(2 * u + 1)) * total
                 acc = w0
@@ -175,7 +178,8 @@ def market_step(
     users : dict of numpy.ndarray
         ``niche`` (N,) int32 in [0, M); ``adopted`` (N,) uint8; ``alpha`` (N,) float64 > 0;
         ``beta_q``, ``beta_o``, ``switch_cost``, ``capacity`` (N,) float64; ``choice``
-        (N,) int32, updated in place (-1 is the outside option).
+        (N,) int32, updated in place (-1 is the outside option); optionally ``surplus``
+        (N,) float64, written: each user's log-sum surplus this step (0 for non-adopters).
     providers : dict of numpy.ndarray
         ``quality``, ``price``, ``openness``, ``lognet``, ``depth`` (K,) float64 and
         ``redirect`` (K,) int32: where a provider's users go (itself, an acquirer, or -1
@@ -209,7 +213,8 @@ def market_step(
     base = np.uint64(stream_base(np.uint64(key), np.uint64(step), np.uint64(stream)))
     _market_kernel(
         niche, users["adopted"], users["alpha"], users["beta_q"], users["beta_o"],
-        users["switch_cost"], users["capacity"], users["choice"], n_general,
+        users["switch_cost"], users["capacity"], users["choice"],
+        users["surplus"] if "surplus" in users else np.empty(n), n_general,
         niche_ptr, niche_idx, providers["quality"], providers["price"],
         providers["openness"], providers["lognet"], providers["depth"],
         providers["redirect"], float(reconsider_prob), float(outside_utility), base,

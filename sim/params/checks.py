@@ -70,6 +70,11 @@ def check_schema(params: Params) -> Params:
         for f in dataclasses.fields(section):
             _check_field(f"{group.name}.{f.name}", getattr(section, f.name), f)
     _check_jurisdictions(params.jurisdictions)
+    top = max(params.jurisdictions.capacity) * params.market.capacity_mean
+    if top > 1.0 + 1e-12:
+        raise ConfigError("jurisdictions.capacity", list(params.jurisdictions.capacity),
+                          "times market.capacity_mean must stay at most 1 (capacity is a "
+                          f"share; market.capacity_mean={params.market.capacity_mean:g})")
     cs = params.civil_society
     if cs.auditor_share + cs.watchdog_share > 1.0 + 1e-12:
         raise ConfigError("civil_society.watchdog_share", cs.watchdog_share,
@@ -97,3 +102,12 @@ def _check_jurisdictions(j: JurisdictionParams) -> None:
                           "stringency in [0, 3])")
     if abs(sum(j.market_share) - 1.0) > 1e-6:
         raise ConfigError("jurisdictions.market_share", list(j.market_share), "must sum to 1")
+    for key in ("capacity", "compute_access"):
+        values = getattr(j, key)
+        if len(values) not in (1, j.n):
+            raise ConfigError(f"jurisdictions.{key}", list(values),
+                              f"needs one value for all or one per jurisdiction "
+                              f"(jurisdictions.n={j.n})")
+        if any((not math.isfinite(v)) or v <= 0 for v in values):
+            raise ConfigError(f"jurisdictions.{key}", list(values),
+                              "values must be finite and positive")

@@ -35,15 +35,15 @@ class OpennessParams(Section):
                               source="assumption")
     contributor_share: float = p(0.3, 0.0, 1.0, doc="share of licence fees reaching contributors",
                                  source="assumption")
-    cannibalisation: float = p(0.6701, 0.0, 1.0, doc="endogenous: revenue lost by opening weights",
+    cannibalisation: float = p(0.9776, 0.0, 1.0, doc="endogenous: revenue lost by opening weights",
                                source="calibrated (docs/CALIBRATION.md)")
-    rival_catch_up_cost: float = p(2.0054, 0.0, 1e9, unit="mean revenues/OOM",
+    rival_catch_up_cost: float = p(2.155, 0.0, 1e9, unit="mean revenues/OOM",
                                    doc="endogenous: value lost per OOM of lead given away",
                                    source="calibrated (docs/CALIBRATION.md)")
-    community_value: float = p(2.3434, 0.0, 1e9, unit="mean revenues/OOM",
+    community_value: float = p(2.4736, 0.0, 1e9, unit="mean revenues/OOM",
                                doc="endogenous: value of community contributions to a trailer",
                                source="calibrated (docs/CALIBRATION.md)")
-    choice_beta: float = p(9.8452, 0.0, 1e6, unit="1/mean revenue",
+    choice_beta: float = p(20.0, 0.0, 1e6, unit="1/mean revenue",
                            doc="endogenous: sharpness of the release logit",
                            source="calibrated (docs/CALIBRATION.md)")
     revision_prob: float = p(0.25, 0.0, 1.0, unit="1/quarter",
@@ -58,6 +58,11 @@ class OpennessParams(Section):
     gap_cap: float = p(2.0, 0.0, 100.0, unit="OOM",
                        doc="endogenous: largest gap to the frontier a community helps close",
                        source="assumption")
+    sponsorship_share: float = p(0.02, 0.0, 1.0,
+                                 doc="share of the revenue of startups built on weights that "
+                                     "reaches the model's contributors where the licence asks "
+                                     "no fee (sponsorships, donations)",
+                                 source="assumption (open-source funding through sponsorship)")
 
 
 @dataclass(frozen=True)
@@ -116,6 +121,13 @@ class RegulationParams(Section):
                            source="assumption")
     adaptive_step: float = p(0.1, 0.0, 10.0, doc="stringency change per adaptive review",
                              source="assumption")
+    adaptive_tolerance: float = p(0.25, 0.0, 10.0,
+                                  doc="adaptive rule: harm within target x (1 +- tolerance) "
+                                      "leaves stringency as it is", source="assumption")
+    adaptive_range: float = p(0.5, 0.0, 10.0,
+                              doc="adaptive rule: stringency stays within statute x "
+                                  "(1 +- range), so the rule corrects, not rewrites, the law",
+                              source="assumption")
 
 
 @dataclass(frozen=True)
@@ -136,6 +148,14 @@ class JurisdictionParams(Section):
     lax_threshold: float = p(0.5, 0.0, 1e6, doc="effective stringency below which a "
                                                 "jurisdiction counts as lax",
                              source="assumption (equal to the binding stringency 0.5)")
+    capacity: tuple[float, ...] = p((1.0,), doc="mean user capacity in each jurisdiction, "
+                                                 "relative to market.capacity_mean",
+                                    source="scenario input")
+    compute_access: tuple[float, ...] = p((1.0,), doc="effective compute a mu buys for a lab "
+                                                       "located in each jurisdiction, "
+                                                       "relative to elsewhere",
+                                          source="scenario input (export controls on chips, "
+                                                 "cost of energy)")
 
 
 @dataclass(frozen=True)

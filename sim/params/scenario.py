@@ -14,6 +14,7 @@ Three ways to build one, all giving the same values as the command line:
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -111,9 +112,14 @@ class Params:
         return with_options(cls(), chosen, overrides or {})
 
 
+@functools.cache
+def _sections() -> tuple[tuple[str, type], ...]:
+    return tuple((f.name, type(getattr(Params(), f.name))) for f in dataclasses.fields(Params))
+
+
 def sections() -> dict[str, type]:
     """The dataclass of every config group of :class:`Params`, by group name."""
-    return {f.name: type(getattr(Params(), f.name)) for f in dataclasses.fields(Params)}
+    return dict(_sections())
 
 
 def describe() -> list[dict[str, Any]]:

@@ -28,7 +28,9 @@ class PopulationParams(Section):
                     source="brief: 3 to 20")
     n_startups: int = p(40, 0, 100_000, unit="startups", doc="startups at t=0",
                         source="assumption")
-    max_startups: int = p(2000, 0, 100_000, unit="startups", doc="cap on live startups",
+    max_startups: int = p(10_000, 0, 100_000, unit="startups",
+                          doc="cap on live startups (a safeguard: entry follows margins, so "
+                              "the cap should not bind)",
                           source="brief: up to 10,000")
     n_civil_society: int = p(40, 0, 10_000, unit="organisations",
                              doc="civil-society organisations",
@@ -73,6 +75,11 @@ class MarketParams(Section):
                                 source="assumption")
     capacity_mean: float = p(0.4, 0.0, 1.0, doc="mean user capacity (compute and skills)",
                              source="assumption")
+    capacity_openness: float = p(1.0, 0.0, 1.0,
+                                 doc="how far a user's capacity limits what openness is worth "
+                                     "to her: taste for openness x (1 - w + w capacity)",
+                                 source="assumption: running, adapting or inspecting weights "
+                                        "takes compute and skills (seeds: meaningful access)")
 
 
 @dataclass(frozen=True)
@@ -139,7 +146,7 @@ class LabParams(Section):
     funding_cap: float = p(300.0, 1.0, 1e12, unit="multiple",
                            doc="largest multiple of its t=0 size the investor pool reaches",
                            source="assumption (investor appetite saturates); not yet calibrated")
-    funding_traction: float = p(1.0, 0.0, 1.0, unit="share",
+    funding_traction: float = p(0.9999, 0.0, 1.0, unit="share",
                                 doc="share of investor capital split by user share "
                                     "(the rest equally)",
                                 source="calibrated (docs/CALIBRATION.md)")
@@ -193,6 +200,11 @@ class LabParams(Section):
     harm_memory: float = p(0.25, 0.0, 1.0,
                            doc="weight of the newest quarter in what labs learn of the harm "
                                "done at each release level", source="assumption")
+    loss_in_payoff: float = p(1.0, 0.0, 1.0,
+                              doc="share of disaster losses and fines counted in the profit "
+                                  "labs compare when they imitate strategies",
+                              source="brief: losses from disasters count in the payoffs "
+                                     "labs compare")
 
 
 @dataclass(frozen=True)
@@ -226,7 +238,7 @@ class RaceParams(Section):
     initial_safe_share: float = p(0.5, 0.0, 1.0,
                                   doc="share of labs racing safely at t=0 (rounded to a count)",
                                   source="assumption")
-    imitation_events: int = p(1, 0, 10_000, unit="events/quarter",
+    imitation_events: int = p(1, 0, 10_000_000, unit="events/quarter",
                               doc="pairwise-comparison updates per quarter",
                               source="assumption")
     selection_intensity: float = p(1.0, 0.0, 1e6, doc="beta of the Fermi rule",
@@ -290,6 +302,15 @@ class StartupParams(Section):
     spill_api: float = p(0.05, 0.0, 1.0,
                          doc="openness of an API-based startup's know-how to others",
                          source="assumption (as a lab at release level 2)")
+    capacity_adaptation: float = p(1.0, 0.0, 10.0,
+                                   doc="how much a jurisdiction's low capacity raises the cost "
+                                       "of adapting weights: cost x (1 + w (1 - capacity))",
+                                   source="assumption: adaptation needs skills and compute")
+    entry_sensitivity: float = p(1.0, 0.0, 100.0,
+                                 doc="how strongly entry follows live startups' margins over "
+                                     "their fixed cost (free entry); 0: entry ignores them",
+                                 source="assumption (free entry: entrants expect to cover "
+                                        "fixed costs)")
 
 
 @dataclass(frozen=True)

@@ -48,21 +48,27 @@ class Licence:
         Every ``restricted_niches``-th niche may not build on the weights (0: none).
     copyleft : bool
         Derivatives must be shared back: builders' know-how flows back to the licensor.
+    sponsored : bool
+        Builders may pay the model's contributors without a fee being owed
+        (``openness.sponsorship_share`` of their revenue); a licence that charges a fee
+        pays contributors ``contributor_share`` of the fee instead.
     """
 
     commercial_fee: float = 0.0
     visibility: float = 1.0
     restricted_niches: int = 0
     copyleft: bool = False
+    sponsored: bool = True
 
 
 def licence_for(params: OpennessParams) -> Licence:
     """The :class:`Licence` the regime's ``licence`` parameter names."""
     return {
-        "proprietary": Licence(visibility=0.0),
+        "proprietary": Licence(visibility=0.0, sponsored=False),
         "permissive": Licence(),
         "copyleft": Licence(visibility=1.2, copyleft=True),
-        "noncommercial": Licence(commercial_fee=params.commercial_fee, visibility=0.8),
+        "noncommercial": Licence(commercial_fee=params.commercial_fee, visibility=0.8,
+                                 sponsored=False),
         "use_restricted": Licence(visibility=0.7, restricted_niches=5),
     }[params.licence]
 
@@ -78,7 +84,7 @@ class OpennessRegime:
     classifier: ClassVar[dict[str, object]] = {
         "fixed_level": True, "conditional": False, "mandatory": False, "strategic": False}
     levels: ClassVar[tuple[int, ...]] = tuple(Level)
-    licences: ClassVar[tuple[str, ...]] = ("proprietary", "permissive", "copyleft",
+    licences: ClassVar[tuple[str, ...]] = ("permissive", "copyleft",
                                            "noncommercial", "use_restricted")
 
     def __init__(self, params: OpennessParams) -> None:

@@ -2,8 +2,10 @@
 
 Revenue comes in (users and builders' fees); serving cost ``users * M / N *
 marginal_cost``, the fixed cost and liability for traced harm go out. Compliance and
-licence fees are paid out of investment (:mod:`sim.rules.investment`); a lab's profit, the
-payoff of strategy imitation under ``race.payoff = market``, leaves investor capital out.
+licence fees are paid out of investment (:mod:`sim.rules.investment`); a lab's profit
+leaves investor capital out. The payoff labs compare when they imitate strategies under
+``race.payoff = market`` is that profit less the quarter's disaster losses and fines
+(``labs.loss_in_payoff`` of them), so the risk of racing unsafely is in what they compare.
 
 Labs learn the harm done with one lab's model per quarter at each release level as a
 running mean (weight ``labs.harm_memory`` on the newest quarter); for a level no lab has
@@ -33,6 +35,10 @@ def settle_labs(labs: LabStore, st: StartupStore, mkt: MarketParams, lp: LabPara
     paid = liability * labs.harm_traced
     labs.profit = labs.revenue - served - lp.fixed_cost - paid
     labs.cash = labs.cash + labs.profit
+    # what labs compare when they imitate: profit less disaster losses and fines (the cash
+    # for those left earlier in the quarter; counting it here again would count it twice)
+    labs.payoff = labs.profit - lp.loss_in_payoff * labs.losses
+    labs.losses = np.zeros(labs.n)
     live = st.live()
     st_served = st.users[live] * per_user * mkt.marginal_cost
     st.cash[live] -= st_served

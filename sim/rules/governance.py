@@ -6,14 +6,22 @@ that binds is harmonised by cooperation ``k``:
     sigma_eff_g = (1 - k) * sigma_g + k * mean(sigma)
 
 so at ``k = 1`` every jurisdiction applies the same rules and arbitrage has nothing to gain.
-With ``regulation.adaptive`` a government compares the harm intensity (harm /
-``market.market_size``) it observed ``adaptive_lag`` quarters ago with ``harm_target``: above
-it, it tightens by ``adaptive_step``; below half of it, it loosens by half a step.
-Watchdogs lobby for tighter rules when harm exceeds the target, but only where governments
-are adaptive (fixed laws do not move).
+
+The adaptive rule (``regulation.adaptive``) has a documented target: keep the harm
+intensity ``h`` (harm / ``market.market_size``) a government observed ``adaptive_lag``
+quarters ago within ``harm_target x (1 +- adaptive_tolerance)``. Above the band it tightens
+by ``adaptive_step x min(ln(h / target), 1)``, below it loosens by ``adaptive_step x
+min(ln(target / h), 1)``; inside it does nothing. It corrects the statute rather than
+rewriting it: stringency stays within ``statute x (1 +- adaptive_range)``, so a regime whose
+harm no stringency can move (a mandate overriding every gate, or harm far below target)
+settles at an edge of that range instead of the absolute bounds 0 and 3. Watchdogs lobby
+for tighter rules when harm exceeds the target, only where governments are adaptive, within
+the same range.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from numpy.typing import NDArray
@@ -22,17 +30,26 @@ from sim.params import MAX_STRINGENCY, CivilSocietyParams, RegulationParams
 from sim.state import GovernmentStore
 
 
+def adaptive_change(seen: float, reg: RegulationParams) -> float:
+    """The adaptive rule's change of stringency for an observed harm intensity ``seen``."""
+    if reg.harm_target <= 0:
+        return 0.0
+    ratio = seen / reg.harm_target
+    if ratio > 1.0 + reg.adaptive_tolerance:
+        return reg.adaptive_step * min(math.log(ratio), 1.0)
+    if ratio < 1.0 - reg.adaptive_tolerance:
+        return -reg.adaptive_step * (min(-math.log(ratio), 1.0) if ratio > 0 else 1.0)
+    return 0.0
+
+
 def review(gov: GovernmentStore, reg: RegulationParams, cooperation: float,
            observed: float | None) -> None:
     """Record last quarter's harm intensity (``None`` before the first), adapt, harmonise."""
     if observed is not None:
         gov.harm_seen.append(observed)
     if reg.adaptive and len(gov.harm_seen) == gov.harm_seen.maxlen:
-        seen = gov.harm_seen[0]
-        if seen > reg.harm_target:
-            gov.stringency += reg.adaptive_step
-        elif seen < 0.5 * reg.harm_target:
-            gov.stringency -= 0.5 * reg.adaptive_step
+        gov.stringency += adaptive_change(gov.harm_seen[0], reg)
+        np.clip(gov.stringency, *gov.adaptive_bounds(reg.adaptive_range), out=gov.stringency)
     np.clip(gov.stringency, 0.0, MAX_STRINGENCY, out=gov.stringency)
     gov.harmonise(cooperation)
 
@@ -51,7 +68,7 @@ def advocate(gov: GovernmentStore, watchdog_share: float, cs: CivilSocietyParams
     if excess <= 0:
         return
     gov.stringency += cs.advocacy * watchdog_share * min(excess, 10.0)
-    np.clip(gov.stringency, 0.0, MAX_STRINGENCY, out=gov.stringency)
+    np.clip(gov.stringency, *gov.adaptive_bounds(reg.adaptive_range), out=gov.stringency)
 
 
 def public_capacity(effective: NDArray[np.float64], rate: float) -> NDArray[np.float64]:

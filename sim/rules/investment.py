@@ -47,6 +47,8 @@ def external_funding(labs: LabStore, lp: LabParams, t: int) -> NDArray[np.float6
     """
     growth = min(lp.funding_growth * t, float(np.log10(lp.funding_cap)))
     pool = lp.external_funding * 10.0**growth
+    if labs.n == 0:
+        return np.zeros(0)
     total = labs.users.sum()
     traction = labs.users / total if total > 0 else np.full(labs.n, 1.0 / labs.n)
     w = lp.funding_traction
@@ -73,7 +75,8 @@ def grown_stock(base: NDArray[np.float64], algorithmic: NDArray[np.float64],
 
 def invest_and_grow(labs: LabStore, lp: LabParams, race: RaceParams, t: int, *,
                     compliance: NDArray[np.float64], capability_cap: NDArray[np.float64],
-                    spill: NDArray[np.float64], ledger: Ledger, draws: Draws) -> None:
+                    spill: NDArray[np.float64], compute_access: NDArray[np.float64],
+                    ledger: Ledger, draws: Draws) -> None:
     """One quarter of funding, investment and growth for every lab.
 
     Parameters
@@ -84,6 +87,9 @@ def invest_and_grow(labs: LabStore, lp: LabParams, race: RaceParams, t: int, *,
         Highest capability each lab may train to, log10 FLOP (regulation).
     spill : numpy.ndarray
         Spill-over each lab absorbs this quarter, already scaled by ``lab_spillover``.
+    compute_access : numpy.ndarray
+        Effective compute a mu buys where each lab is located, relative to elsewhere
+        (``jurisdictions.compute_access``).
     """
     if labs.n == 0:
         return
@@ -93,7 +99,7 @@ def invest_and_grow(labs: LabStore, lp: LabParams, race: RaceParams, t: int, *,
     invest = lp.invest_share * np.maximum(labs.cash, 0.0)
     productive = invest * (1.0 - compliance)
     effective = productive * np.where(labs.safe, 1.0 - race.safety_cost_share, race.speed_factor)
-    flop = effective * flop_per_mu(lp, t)
+    flop = effective * flop_per_mu(lp, t) * compute_access
     algorithmic = spill + lp.contribution_gain * np.log1p(labs.contributions)
     base = labs.compute * (1.0 - lp.compute_depreciation) + flop
     limit = np.maximum(capability_cap, labs.capability)
@@ -109,3 +115,4 @@ def invest_and_grow(labs: LabStore, lp: LabParams, race: RaceParams, t: int, *,
     new_version = labs.capability - labs.version_capability >= lp.version_step
     labs.version_capability = np.where(new_version, labs.capability, labs.version_capability)
     labs.clean_audits[new_version] = 0
+    labs.released_level[new_version] = 0  # a new version is released afresh

@@ -90,18 +90,23 @@ def trade(users: UserPopulation, labs: LabStore, st: StartupStore, mkt: MarketPa
 
 
 def pay_upstream(labs: LabStore, st: StartupStore, contributor_share: float,
-                 ledger: Ledger) -> tuple[float, NDArray[np.float64]]:
-    """Fees from startups to their base labs.
+                 sponsorship: float, ledger: Ledger) -> tuple[float, NDArray[np.float64]]:
+    """Fees from startups to their base labs, and what reaches the models' contributors.
 
-    Returns the fees paid to contributors this quarter (mu), in all and by lab.
+    Contributors of a model built on as weights receive ``contributor_share`` of the fees
+    its builders pay, and, where the licence asks no fee, ``sponsorship`` of their revenue
+    (0 where the licence forbids it). Returns what reached contributors this quarter (mu),
+    in all and by the lab whose model they contribute to.
     """
     live = st.live()
     fees = st.fee_share[live] * st.revenue[live]
     weights = st.build_mode[live] == BuildMode.WEIGHTS
-    to_contrib = np.where(weights, contributor_share, 0.0) * fees
-    np.add.at(labs.revenue, st.base[live], fees - to_contrib)
+    from_fees = np.where(weights, contributor_share, 0.0) * fees
+    sponsored = np.where(weights, sponsorship, 0.0) * st.revenue[live]
+    to_contrib = from_fees + sponsored
+    np.add.at(labs.revenue, st.base[live], fees - from_fees)
     ledger.book("contributors", -to_contrib)
-    st.cash[live] += st.revenue[live] - fees
+    st.cash[live] += st.revenue[live] - fees - sponsored
     by_lab = np.bincount(st.base[live], weights=to_contrib, minlength=labs.n).astype(np.float64)
     return float(to_contrib.sum()), by_lab
 
@@ -120,3 +125,49 @@ def contributions(labs: LabStore, st: StartupStore, op: OpennessParams, visibili
     impact = labs.share + derived
     seen = CONTRIBUTION_VISIBILITY[labs.release_level] * visibility
     labs.contributions = op.contribution_rate * seen * np.sqrt(impact) * (1.0 + np.log1p(paid))
+
+
+def who_benefits(users: UserPopulation, labs: LabStore, st: StartupStore, sp: StartupParams,
+                 n_jurisdictions: int) -> dict[str, float]:
+    """How meaningful access and surplus are spread over users after this quarter's market.
+
+    Users are split by capacity into the bottom and top fifths (the 20% and 80% quantiles of
+    the current capacities). A user's meaningful access is ``capacity x depth`` of the
+    provider she holds (0 without one); her surplus is her log-sum consumer surplus.
+    """
+    size = st.size
+    depth = np.concatenate([DEPTH[labs.release_level],
+                            np.where(st.build_mode[:size] == BuildMode.WEIGHTS,
+                                     sp.weights_depth, sp.api_depth)])
+    holds = users.choice >= 0
+    meaningful = np.zeros(users.n)
+    meaningful[holds] = users.capacity[holds] * depth[users.choice[holds]]
+    out = {"meaningful_access_gini": gini_of(meaningful)}
+    if users.n == 0:
+        nan = float("nan")
+        return {**out, "meaningful_access_bottom_fifth": nan, "meaningful_access_top_fifth": nan,
+                "surplus_bottom_fifth": nan, "surplus_top_fifth": nan,
+                "meaningful_access_jurisdiction_min": nan,
+                "meaningful_access_jurisdiction_max": nan}
+    low, high = np.quantile(users.capacity, [0.2, 0.8])
+    bottom, top = users.capacity <= low, users.capacity >= high
+    count = np.bincount(users.jurisdiction, minlength=n_jurisdictions)
+    total = np.bincount(users.jurisdiction, weights=meaningful, minlength=n_jurisdictions)
+    by_jur = total[count > 0] / count[count > 0]
+    return {**out,
+            "meaningful_access_bottom_fifth": float(meaningful[bottom].mean()),
+            "meaningful_access_top_fifth": float(meaningful[top].mean()),
+            "surplus_bottom_fifth": float(users.surplus[bottom].mean()),
+            "surplus_top_fifth": float(users.surplus[top].mean()),
+            "meaningful_access_jurisdiction_min": float(by_jur.min()),
+            "meaningful_access_jurisdiction_max": float(by_jur.max())}
+
+
+def gini_of(values: NDArray[np.float64]) -> float:
+    """Gini coefficient of non-negative values (0 equal, towards 1 concentrated)."""
+    x = np.sort(np.asarray(values, dtype=float))
+    n = x.shape[0]
+    if n < 2 or x.sum() <= 0:
+        return 0.0
+    ranks = np.arange(1, n + 1)
+    return float((2.0 * np.dot(ranks, x) / (n * x.sum())) - (n + 1.0) / n)

@@ -93,7 +93,8 @@ def act(mal: MaliciousStore, labs: LabStore, mp: MaliciousParams, dif: Diffusion
     if not np.isfinite(value).any():
         return out
     jur = mal.jurisdiction[active]
-    util = mp.target_beta * value[jur]
+    util = np.full(value[jur].shape, -np.inf)  # not allowed stays -inf, even if beta is 0
+    np.multiply(mp.target_beta, value[jur], out=util, where=np.isfinite(value[jur]))
     target = logit_draw(np.where(np.isfinite(util), util, -1e300),
                         draws.uniform(Stream.MISUSE_TARGET, active))
     v_t = value[jur, target]

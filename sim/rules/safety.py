@@ -7,8 +7,9 @@ the regime's inspection probability, fined ``regulation.fine`` of its positive c
 safe. Strategies then spread by pairwise comparison: a random lab A meets a random lab B
 and copies B's strategy with probability ``1 / (1 + exp(-beta (pi_B - pi_A)))``, or
 explores a random strategy with probability ``mutation`` (Traulsen, Nowak & Pacheco
-2006). Payoffs are last quarter's profits (``race.payoff = market``) or the DSAIR long-run
-payoff matrix (``han``).
+2006). Payoffs are last quarter's profits less the disaster losses and fines of that quarter
+(``labs.loss_in_payoff`` of them; ``race.payoff = market``), or the DSAIR long-run payoff
+matrix (``han``).
 
 References
 ----------
@@ -38,6 +39,7 @@ def disasters(labs: LabStore, race: RaceParams, ledger: Ledger,
     labs.compute = labs.compute * 10.0 ** (-race.disaster_setback * disaster)
     loss = race.disaster_cash_loss * np.maximum(labs.cash, 0.0) * disaster
     labs.cash = labs.cash - loss
+    labs.losses = labs.losses + loss
     ledger.book("disaster_losses", -loss)
     labs.incidents += disaster
     labs.harm_traced += race.disaster_harm * disaster
@@ -55,6 +57,7 @@ def inspect(labs: LabStore, unsafe: NDArray[np.bool_], inspection: NDArray[np.fl
     caught = unsafe & draws.below(Stream.INSPECTION, labs.n, inspection)
     penalty = fine * np.maximum(labs.cash, 0.0) * caught
     labs.cash = labs.cash - penalty
+    labs.losses = labs.losses + penalty
     ledger.book("fines", -penalty)
     labs.safe = labs.safe | caught
 
@@ -101,7 +104,7 @@ def imitate(labs: LabStore, race: RaceParams, draws: Draws) -> None:
     safe = labs.safe.astype(np.uint8)
     han = race.payoff == "han"
     kernels.imitate(safe, matrix=han_matrix(race) if han else None,
-                    profit=None if han else labs.profit, beta=race.selection_intensity,
+                    profit=None if han else labs.payoff, beta=race.selection_intensity,
                     mutation=race.mutation, events=race.imitation_events, key=draws.key,
                     step=draws.t, stream=int(Stream.IMITATION))
     labs.safe = safe.astype(bool)

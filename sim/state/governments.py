@@ -12,7 +12,7 @@ from collections import deque
 
 import numpy as np
 
-from sim.params import Params
+from sim.params import MAX_STRINGENCY, Params
 
 
 class GovernmentStore:
@@ -21,11 +21,18 @@ class GovernmentStore:
     def __init__(self, params: Params) -> None:
         jur = params.jurisdictions
         self.n = jur.n
-        self.stringency = np.asarray(jur.stringency, dtype=float).copy()
+        self.statute = np.asarray(jur.stringency, dtype=float).copy()  # the law as written
+        self.stringency = self.statute.copy()
         self.effective = self.stringency.copy()
         self.enforcement = np.full(self.n, params.regulation.enforcement)
         self.harm_seen: deque[float] = deque(maxlen=params.regulation.adaptive_lag + 1)
         self.harmonise(jur.cooperation)
+
+    def adaptive_bounds(self, adaptive_range: float) -> tuple[np.ndarray, np.ndarray]:
+        """The stringency an adaptive government may reach: statute x (1 +- range)."""
+        lo = np.maximum(0.0, self.statute * (1.0 - adaptive_range))
+        hi = np.minimum(MAX_STRINGENCY, self.statute * (1.0 + adaptive_range))
+        return lo, hi
 
     def harmonise(self, cooperation: float) -> None:
         """Effective stringency: own stringency pulled toward the mean by cooperation."""

@@ -49,6 +49,14 @@ class LabStore:
         self.transparency = np.full(n, lab.transparency_base)
         self.revenue: NDArray[np.floating] = np.zeros(n)
         self.profit = np.zeros(n)
+        # profit less this quarter's disaster losses and fines: what imitation compares
+        self.payoff = np.zeros(n)
+        self.losses = np.zeros(n)  # disaster losses and fines this quarter
+        # the highest level released for the current model version (weights stay out)
+        self.released_level = self.release_level.copy()
+        # the best capability ever released as weights (-inf: none)
+        self.open_capability = np.where(self.release_level >= Level.WEIGHTS, self.capability,
+                                        -np.inf)
         self.users = np.zeros(n, dtype=np.int64)
         self.share = np.zeros(n)
         self.contributions = np.zeros(n)

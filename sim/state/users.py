@@ -21,6 +21,14 @@ from sim.params import Params
 from sim.streams import Stream, population_rng
 
 
+def initial_capacity(mean: NDArray[np.float64], rng: np.random.Generator) -> NDArray[np.float64]:
+    """Capacities drawn from Beta(4 k, 4 (1 - k)) with each user's mean ``k`` (0 or 1: fixed)."""
+    k = np.clip(mean, 0.0, 1.0)
+    inner = (k > 0.0) & (k < 1.0)
+    a, b = np.where(inner, 4.0 * k, 1.0), np.where(inner, 4.0 * (1.0 - k), 1.0)
+    return np.where(inner, rng.beta(a, b), k)
+
+
 class UserPopulation:
     """Arrays of the end-user population and its contact network."""
 
@@ -46,12 +54,13 @@ class UserPopulation:
                        + mkt.openness_pref_sd * rng(Stream.USER_BETA_OPENNESS).standard_normal(n))
         self.switch_cost = (rng(Stream.USER_SWITCH_COST).exponential(1.0, size=n)
                             * mkt.switch_cost_mean)
-        k = mkt.capacity_mean
-        if 0.0 < k < 1.0:
-            self.capacity = rng(Stream.USER_CAPACITY).beta(4.0 * k, 4.0 * (1.0 - k), size=n)
-        else:
-            self.capacity = np.full(n, k)
+        self.capacity = initial_capacity(
+            mkt.capacity_mean * np.broadcast_to(params.jurisdictions.capacity,
+                                                (params.jurisdictions.n,))[self.jurisdiction],
+            rng(Stream.USER_CAPACITY))
+        self.capacity_openness = mkt.capacity_openness
         self.choice = np.full(n, -1, dtype=np.int32)
+        self.surplus = np.zeros(n)  # consumer surplus of the last market, price units
         self.indptr: NDArray[np.int64] | None = None
         self.indices: NDArray[np.int32] | None = None
         if dif.variant == "network":
@@ -62,11 +71,23 @@ class UserPopulation:
                                                          rng(Stream.USER_NETWORK))
 
     def kernel_arrays(self) -> dict[str, NDArray]:
-        """The per-user arrays the market kernel reads and writes."""
+        """The per-user arrays the market kernel reads and writes.
+
+        What openness is worth to a user scales with her capacity: her taste for it is
+        ``beta_o (1 - w + w capacity)`` with ``w = market.capacity_openness`` (running,
+        adapting or inspecting a model takes compute and skills).
+        """
+        w = self.capacity_openness
         return {"niche": self.niche, "adopted": self.adopted, "alpha": self.alpha,
-                "beta_q": self.beta_q, "beta_o": self.beta_o,
+                "beta_q": self.beta_q, "beta_o": self.beta_o * (1.0 - w + w * self.capacity),
                 "switch_cost": self.switch_cost, "capacity": self.capacity,
-                "choice": self.choice}
+                "choice": self.choice, "surplus": self.surplus}
+
+    def capacity_by_jurisdiction(self, n_jurisdictions: int) -> NDArray[np.float64]:
+        """Mean user capacity in each jurisdiction (0 where a jurisdiction has no users)."""
+        count = np.bincount(self.jurisdiction, minlength=n_jurisdictions)
+        total = np.bincount(self.jurisdiction, weights=self.capacity, minlength=n_jurisdictions)
+        return np.divide(total, count, out=np.zeros(n_jurisdictions), where=count > 0)
 
     def raise_capacity(self, per_niche: NDArray[np.float64],
                        per_jurisdiction: NDArray[np.float64]) -> None:

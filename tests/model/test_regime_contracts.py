@@ -15,6 +15,19 @@
 # - RiskTiered compliance on every lab: test_classifier_matches_the_hooks
 # - release_cap returns floats: test_hooks_shape_and_dtype, test_short_run_keeps_invariants, ...
 # - Liability classifier dropped: test_classifier_is_as_declared
+# Since issue 14 (released weights stay released; contributors paid where the licence
+# allows; open licences only where weights are released):
+# - released weights recalled within a version (no floor in release.decide_release):
+#   test_released_weights_stay_out_within_a_version (staged, endogenous; and under
+#   open_weight_restriction and risk_tiered in test_short_run_keeps_invariants)
+# - released_level not reset on a new version: test_the_ban_gates_new_versions
+# - proprietary accepted again where weights are released: test_licences_are_as_declared,
+#   test_levels_and_licences_are_what_validation_accepts
+# - sponsorship paid under a fee-charging licence (noncommercial sponsored, or the
+#   phase passing the share whatever the licence): test_licence_table,
+#   test_builders_sponsor_contributors_only_where_the_licence_allows
+# - sponsorship ignored by the phase (0 passed under every licence):
+#   test_builders_sponsor_contributors_only_where_the_licence_allows
 """The contract every regime is tested through, in the manner of Axelrod's ``TestPlayer``.
 
 Each registered regime has a small subclass here that names it and states its expected
@@ -71,6 +84,8 @@ from sim.regimes import (
     make_openness,
     make_regulation,
 )
+from sim.regimes.openness import licence_for
+from sim.rules import market, startups
 from sim.state import LabStore
 from sim.streams import Draws
 from sim.validation import validate
@@ -79,6 +94,8 @@ SIZES = (0, 1, 5)
 STEPS = 5
 SIGMAS = (0.0, 0.25, BINDING_STRINGENCY, 1.0, 3.0)
 LICENCES = ("proprietary", "permissive", "copyleft", "noncommercial", "use_restricted")
+#: the licences a regime that releases weights accepts (issue 14: not ``proprietary``)
+OPEN_LICENCES = ("permissive", "copyleft", "noncommercial", "use_restricted")
 #: instruments set to non-zero values, so a hook that ignores one cannot pass for neutral
 INSTRUMENTS = {"regulation.compute_threshold": 26.0, "regulation.transparency_floor": 0.5,
                "regulation.compliance_cost": 0.2, "regulation.licence_fee": 0.2,
@@ -133,16 +150,36 @@ def assert_unchanged(before: LabStore, after: LabStore) -> None:
             assert value == other, key
 
 
-def run_short(params: Params) -> list[np.ndarray]:
-    """Run ``params`` for its steps, checking the invariants after each; the levels held."""
+def run_short(params: Params, versions: list | None = None) -> list[np.ndarray]:
+    """Run ``params`` for its steps, checking the invariants after each; the levels held
+    (and each step's ``version_capability`` appended to ``versions`` if given)."""
     model = EcosystemModel(params, rng=3)
     levels = [model.labs.release_level.copy()]
+    track = versions if versions is not None else []
+    track.append(model.labs.version_capability.copy())
     for _ in range(params.run.steps):
         model.step()
         check_invariants(model)
         levels.append(model.labs.release_level.copy())
+        track.append(model.labs.version_capability.copy())
     assert model.steps == params.run.steps
     return levels
+
+
+def weights_withdrawn(levels: list, versions: list) -> tuple[np.ndarray, np.ndarray]:
+    """Per step and lab: weights withdrawn within a version (a recall), and at a new one."""
+    lv, ver = np.array(levels), np.array(versions)
+    withdrawn = (lv[:-1] >= Level.WEIGHTS) & (lv[1:] < Level.WEIGHTS)
+    new_version = ver[1:] != ver[:-1]
+    return withdrawn & ~new_version, withdrawn & new_version
+
+
+#: settings under which labs would leave weights if they could: every endogenous lab
+#: redraws its level at random each quarter, and staged labs that released after one clean
+#: quarter have incidents (unsafe, disaster risk 1/2)
+WOBBLE = {"openness.revision_prob": 1.0, "openness.choice_beta": 0.0,
+          "openness.probation": 1, "race.disaster_risk": 0.5,
+          "race.initial_safe_share": 0.0, "run.steps": 6}
 
 
 class RegimeContract:
@@ -178,6 +215,10 @@ class OpennessContract(RegimeContract):
     registry = OPENNESS
     #: the level the option file sets
     release_level: ClassVar[int]
+    #: the licences the regime accepts
+    expected_licences: ClassVar[tuple[str, ...]] = OPEN_LICENCES
+    #: whether builders on its weights sponsor contributors (its licence charges no fee)
+    sponsored: ClassVar[bool] = True
     #: levels outside ``levels`` a conditional regime holds labs at until it releases
     gate_levels: ClassVar[tuple[int, ...]] = ()
 
@@ -202,6 +243,44 @@ class OpennessContract(RegimeContract):
 
     def test_option_sets_the_expected_level(self):
         assert self.params().openness.release_level == self.release_level
+
+    def test_licences_are_as_declared(self):
+        licences = self.registry[self.name].licences
+        assert tuple(licences) == self.expected_licences
+        # issue 14: a regime that can release weights does not accept proprietary
+        releases_weights = any(level >= Level.WEIGHTS for level in self.registry[self.name].levels)
+        assert ("proprietary" in licences) == (not releases_weights)
+        assert set(licences) <= set(LICENCES)
+
+    def test_builders_sponsor_contributors_only_where_the_licence_allows(self, monkeypatch):
+        # what the phases pass as sponsorship: openness.sponsorship_share under a licence
+        # that asks no fee and lets builders give, 0 where a fee is charged or no weights
+        passed = {"pay_upstream": [], "prospects": []}
+        pay, judge = market.pay_upstream, startups.prospects
+
+        def spy_pay(labs, st, contributor_share, sponsorship, ledger):
+            passed["pay_upstream"].append(sponsorship)
+            return pay(labs, st, contributor_share, sponsorship, ledger)
+
+        def spy_prospects(*args, **kwargs):
+            passed["prospects"].append(args[5] if len(args) > 5 else kwargs["sponsorship"])
+            return judge(*args, **kwargs)
+
+        monkeypatch.setattr(market, "pay_upstream", spy_pay)
+        monkeypatch.setattr(startups, "prospects", spy_prospects)
+        model = EcosystemModel(self.params(**{"openness.sponsorship_share": 0.07,
+                                              "run.steps": 1}), rng=1)
+        model.step()
+        expected = 0.07 if self.sponsored else 0.0
+        assert passed["pay_upstream"] == [expected]
+        assert passed["prospects"] == [expected]
+        assert model.openness.licence.sponsored == self.sponsored
+
+    def test_released_weights_stay_out_within_a_version(self):
+        versions: list = []
+        levels = run_short(self.params(**WOBBLE), versions)
+        recalled, _ = weights_withdrawn(levels, versions)
+        assert not recalled.any(), np.argwhere(recalled).tolist()
 
     @pytest.mark.parametrize("n", SIZES)
     def test_hooks_shape_dtype_and_range(self, n):
@@ -296,6 +375,8 @@ class TestClosed(OpennessContract):
     name = "closed"
     release_level = Level.HOSTED
     expected_classifier = FIXED
+    expected_licences = ("proprietary",)
+    sponsored = False
 
     def test_internal_is_allowed_too(self):
         validate(self.params(**{"openness.release_level": 0}))
@@ -305,6 +386,8 @@ class TestApiOnly(OpennessContract):
     name = "api_only"
     release_level = Level.API
     expected_classifier = FIXED
+    expected_licences = ("proprietary",)
+    sponsored = False
 
 
 class TestOpenWeights(OpennessContract):
@@ -323,6 +406,8 @@ class TestDualLicense(OpennessContract):
     name = "dual_license"
     release_level = Level.WEIGHTS
     expected_classifier = FIXED
+    expected_licences = ("noncommercial",)
+    sponsored = False  # contributors get contributor_share of the fee instead
 
     def test_commercial_builders_pay(self):
         licence = self.make().licence
@@ -435,7 +520,11 @@ class RegulationContract(RegimeContract):
     def test_short_run_keeps_invariants(self):
         # labs start above a lowered threshold, under open weights, so the rules bite
         params = self.params(**{**INSTRUMENTS, "regulation.compute_threshold": 24.5})
-        run_short(params.with_options(openness="open_weights"))
+        versions: list = []
+        levels = run_short(params.with_options(openness="open_weights"), versions)
+        # issue 14: a cap binds on versions whose weights are not yet out
+        recalled, _ = weights_withdrawn(levels, versions)
+        assert not recalled.any(), np.argwhere(recalled).tolist()
 
     def test_nothing_binds_at_zero_stringency(self):
         regime = self.make()
@@ -557,6 +646,30 @@ class TestOpenWeightRestriction(RegulationContract):
     def test_cap_table(self, capability, sigma, cap):
         labs = make_labs(1, capability=capability, clean_audits=100)
         assert self.make().release_cap(labs, np.array([sigma])).tolist() == [cap]
+
+    def test_the_ban_gates_new_versions(self):
+        # every lab starts with its weights out and above a lowered threshold: the ban keeps
+        # them out until the lab's next version, which stays behind the API
+        params = self.params(**{"regulation.compute_threshold": 24.5, "run.steps": 8})
+        versions: list = []
+        levels = run_short(params.with_options(openness="open_weights"), versions)
+        recalled, at_new_version = weights_withdrawn(levels, versions)
+        assert not recalled.any()
+        assert at_new_version.any()
+        assert np.all(np.array(levels)[-1] < Level.WEIGHTS)  # every version since is gated
+
+
+@pytest.mark.parametrize(("name", "fee", "sponsored"), [
+    ("proprietary", False, False),    # no weights to build on
+    ("permissive", False, True),
+    ("copyleft", False, True),
+    ("noncommercial", True, False),   # a fee is charged: contributors get a share of it
+    ("use_restricted", False, True),
+])
+def test_licence_table(name, fee, sponsored):
+    licence = licence_for(Params().replace(openness={"licence": name}).openness)
+    assert (licence.commercial_fee > 0) == fee
+    assert licence.sponsored == sponsored
 
 
 def test_every_registered_regime_has_a_contract():

@@ -8,6 +8,11 @@
 # - running mean weights the old value: test_learn_harm_by_level_table
 # - first observation blended with 0: test_a_level_no_lab_holds_keeps_its_estimate, ...
 # - harm summed over a level's labs: test_a_level_no_lab_holds_keeps_its_estimate, ...
+# Since issue 14 (disaster losses and fines enter the payoff labs imitate):
+# - payoff without losses: test_payoff_table
+# - losses not reset: test_payoff_table
+# - losses taken from cash again: test_payoff_table
+# - loss_in_payoff ignored: test_payoff_table
 """Accounts: the profit identity, and what labs learn of harm by level (ODD 7.15, 7.5)."""
 
 from __future__ import annotations
@@ -46,6 +51,22 @@ def test_profit_identity_table(revenue, users, liability, traced, caused, profit
     # every outflow is booked: the cash change is the revenue (booked at the market) plus
     # the flows booked here
     assert labs.cash[0] - 7.0 - revenue == pytest.approx(sum(ledger.flows.values()))
+
+
+@pytest.mark.parametrize(("losses", "weight", "payoff"), [
+    ([0.0, 0.0], 1.0, [2.5, 2.5]),
+    ([3.0, 0.0], 1.0, [-0.5, 2.5]),      # a disaster or a fine this quarter
+    ([3.0, 1.0], 0.5, [1.0, 2.0]),       # half of the losses counted
+    ([3.0, 1.0], 0.0, [2.5, 2.5]),       # left out of the comparison
+])
+def test_payoff_table(losses, weight, payoff):
+    # revenue 3, fixed cost 0.5: profit 2.5 for both
+    labs = make_labs(2, cash=7.0, revenue=3.0, users=0, losses=losses)
+    _settle(labs, lp=LabParams(fixed_cost=0.5, loss_in_payoff=weight))
+    np.testing.assert_allclose(labs.payoff, payoff)
+    np.testing.assert_allclose(labs.profit, 2.5)       # profit leaves the losses out ...
+    np.testing.assert_allclose(labs.cash, 7.0 + 2.5)   # ... whose cash left when they struck
+    assert not labs.losses.any()                        # a new quarter's losses start at 0
 
 
 def test_startups_pay_their_serving_costs():

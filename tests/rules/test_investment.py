@@ -10,6 +10,12 @@
 # - no capability ratchet: test_capability_never_falls
 # - capability cap ignored: test_capability_cap_table
 # - new version keeps clean audits: test_new_version_resets_clean_audits
+# Since issue 14:
+# - released_level not reset on a new version: test_new_version_resets_clean_audits,
+#   test_a_new_version_is_released_afresh
+# - compute access ignored: test_compute_access_table
+# - compute access applied to the whole stock: test_compute_access_table
+# - external funding for no labs divides by zero: test_no_labs_no_funding
 """Investor funding, the compute stock and growth of the labs (ODD 7.4)."""
 
 from __future__ import annotations
@@ -30,14 +36,20 @@ STILL = {"external_funding": 0.0, "invest_share": 0.5, "flop_per_mu": 1.0,
          "vulns_per_oom": 0.0, "version_step": 0.5}
 
 
-def _grow(labs, *, lp=None, race=None, compliance=0.0, cap=np.inf, spill=0.0, t=0, seed=0):
+def _vector(value, n):
+    return np.broadcast_to(np.asarray(value, float), (n,)).copy()
+
+
+def _grow(labs, *, lp=None, race=None, compliance=0.0, cap=np.inf, spill=0.0, access=1.0,
+          t=0, seed=0):
+    """One quarter of growth; ``access`` is the compute a mu buys where each lab is (1: as
+    before issue 14)."""
     n = labs.n
     ledger = Ledger()
     investment.invest_and_grow(
         labs, lp or LabParams(**STILL), race or RaceParams(), t,
-        compliance=np.broadcast_to(np.asarray(compliance, float), (n,)).copy(),
-        capability_cap=np.broadcast_to(np.asarray(cap, float), (n,)).copy(),
-        spill=np.broadcast_to(np.asarray(spill, float), (n,)).copy(), ledger=ledger,
+        compliance=_vector(compliance, n), capability_cap=_vector(cap, n),
+        spill=_vector(spill, n), compute_access=_vector(access, n), ledger=ledger,
         draws=quarter(seed))
     return ledger
 
@@ -60,6 +72,11 @@ def test_external_funding_table(users, traction, t, growth, cap, expected):
                    funding_traction=traction)
     got = investment.external_funding(labs, lp, t)
     np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+def test_no_labs_no_funding():
+    got = investment.external_funding(make_labs(0), LabParams(external_funding=10.0), 3)
+    assert got.shape == (0,)
 
 
 @pytest.mark.parametrize("users", [[0, 0, 0], [5, 0, 1], [1, 1, 1]])
@@ -165,6 +182,19 @@ def test_capability_cap_table(cap, expected):
     assert labs.compute[0] <= 10.0 ** (max(cap, 25.0) - 24.0) * (1 + 1e-12)
 
 
+@pytest.mark.parametrize(("access", "added"), [
+    ([1.0, 1.0], [4.5, 4.5]),
+    ([1.0, 0.3], [4.5, 1.35]),     # a mu buys 0.3 of the compute where the lab is located
+    ([2.0, 0.5], [9.0, 2.25]),
+])
+def test_compute_access_table(access, added):
+    labs = make_labs(2, capability=25.0, cash=10.0, safe=True)
+    _grow(labs, race=RaceParams(safety_cost_share=0.1), access=access)
+    # the new compute only: the stock already held (10 units) is not rescaled
+    np.testing.assert_allclose(labs.compute - 10.0, added, rtol=1e-9)
+    np.testing.assert_allclose(labs.cash, 5.0)  # the same money leaves cash
+
+
 def test_spillover_multiplies_the_stock():
     labs = make_labs(2, capability=25.0, cash=0.0)
     _grow(labs, spill=[0.1, 0.0])
@@ -173,12 +203,30 @@ def test_spillover_multiplies_the_stock():
 
 def test_new_version_resets_clean_audits():
     # lab 0 grows > 0.5 OOM (a new version), lab 1 a little, lab 2 not at all
-    labs = make_labs(3, capability=25.0, cash=[1e4, 2.0, 0.0], safe=True, clean_audits=3)
+    labs = make_labs(3, levels=3, capability=25.0, cash=[1e4, 2.0, 0.0], safe=True,
+                     clean_audits=3, released_level=3, open_capability=25.0)
     _grow(labs)
     growth = labs.capability - 25.0
     assert growth[0] >= 0.5 and 0 < growth[1] < 0.5 and growth[2] == 0
     assert labs.clean_audits.tolist() == [0, 3, 3]
     assert labs.version_capability.tolist() == [labs.capability[0], 25.0, 25.0]
+    # issue 14: a new version is released afresh; the weights already out stay out
+    assert labs.released_level.tolist() == [0, 3, 3]
+    assert labs.open_capability.tolist() == [25.0, 25.0, 25.0]
+    assert labs.release_level.tolist() == [3, 3, 3]  # decided again in the release step
+
+
+@pytest.mark.parametrize(("cash", "released", "after"), [
+    (1e4, 4, 0),      # a new version: nothing of it is out yet
+    (1e4, 2, 0),
+    (2.0, 4, 4),      # the same version: what was released stays released
+    (2.0, 1, 1),
+    (0.0, 3, 3),
+])
+def test_a_new_version_is_released_afresh(cash, released, after):
+    labs = make_labs(1, levels=released, capability=25.0, cash=cash, released_level=released)
+    _grow(labs)
+    assert labs.released_level.tolist() == [after]
 
 
 def test_funding_enters_before_investment_and_is_booked():

@@ -10,6 +10,9 @@
 # - open-weight misuse fully traced: test_harm_table
 # - internal models targetable: test_indifferent_actors_with_an_internal_model_compute_cleanly, ...
 # - liability does not harden safeguards: test_liability_hardens_safeguards
+# Since issue 14:
+# - target_beta x value where the value is -inf (NaN):
+#   test_indifferent_actors_with_an_internal_model_compute_cleanly
 """Malicious actors: targets, attempts, safeguards, arrests and harm (ODD 7.11)."""
 
 from __future__ import annotations
@@ -116,14 +119,16 @@ def test_internal_models_are_never_targets():
     assert out.exposure[0] == 0 and out.exposure[2] == 0
 
 
-@pytest.mark.xfail(strict=True, reason="target_beta = 0 (a valid value) times the -inf value "
-                   "of a level-0 lab is NaN: a RuntimeWarning, though the NaN is then "
-                   "treated as 'not allowed'")
 def test_indifferent_actors_with_an_internal_model_compute_cleanly():
+    # target_beta = 0 (a valid value) times the -inf value of a level-0 lab was NaN (a strict
+    # xfail until issue 14); a disallowed target now stays -inf whatever target_beta
     mal = make_mal(50)
     labs = make_labs(2, levels=[0, 2], capability=26.0)
     with np.errstate(invalid="raise"):
-        _act(mal, labs, target_beta=0.0)
+        out = _act(mal, labs, target_beta=0.0)
+    assert out.attempts > 0
+    assert set(mal.target[mal.target >= 0].tolist()) == {1}
+    assert out.exposure[0] == 0
 
 
 def test_caught_actor_sits_out_and_forgets():

@@ -6,7 +6,17 @@
 # - no unsafe penalty: test_transparency_table
 # - transparency floor ignored: test_transparency_table
 # - no clip of transparency: test_transparency_table
-"""The release pipeline: max(min(desired, cap), floor), then transparency (ODD 7.5)."""
+# Since issue 14 (released weights cannot be recalled within a version):
+# - released weights recalled within a version (no floor of released_level):
+#   test_released_weights_table, test_staged_incident_does_not_recall_the_weights
+# - released API access kept as a floor too: test_released_weights_table
+# - released_level not updated: test_released_weights_table,
+#   test_staged_incident_does_not_recall_the_weights
+# - open_capability not updated: test_open_capability_table
+# - open_capability set to the current capability (falls after a disaster):
+#   test_open_capability_table
+"""The release pipeline: max(min(desired, cap), floor, released weights), then transparency
+(ODD 7.5)."""
 
 from __future__ import annotations
 
@@ -21,6 +31,7 @@ LP = LabParams(transparency_base=0.3, unsafe_transparency_penalty=0.1)
 
 
 def _decide(labs, desired, cap, floor, tfloor=0.0, lp=LP):
+    """Every lab wants ``desired``, is capped at ``cap`` and floored at ``floor``."""
     n = labs.n
     release.decide_release(
         labs, lp, desired=np.full(n, desired, dtype=np.int64), cap=np.full(n, cap, dtype=np.int64),
@@ -38,7 +49,7 @@ def _decide(labs, desired, cap, floor, tfloor=0.0, lp=LP):
     (4, 4, 4, 4),
 ])
 def test_release_level_table(desired, cap, floor, expected):
-    labs = make_labs(3, levels=1)
+    labs = make_labs(3, levels=1)  # nothing released as weights yet: released_level 1
     _decide(labs, desired, cap, floor)
     assert labs.release_level.tolist() == [expected] * 3
     assert labs.release_level.dtype == np.int64
@@ -49,6 +60,58 @@ def test_release_level_per_lab():
     release.decide_release(labs, LP, desired=np.array([4, 3, 2, 1]), cap=np.array([2, 4, 4, 0]),
                            floor=np.array([0, 0, 3, 0]), transparency_floor=np.zeros(4))
     assert labs.release_level.tolist() == [2, 3, 3, 0]
+
+
+# the highest level released for the lab's current version (released_level) is a floor
+# once it is weights (3 or 4): an incident, an audit or a ban gates new versions only
+@pytest.mark.parametrize(("released", "desired", "cap", "floor", "expected", "after"), [
+    (3, 2, 4, 0, 3, 3),    # the regime wants API again (staged after an incident)
+    (3, 3, 2, 0, 3, 3),    # regulation now caps at API (a ban, an unclean audit)
+    (3, 0, 0, 0, 3, 3),    # ... or at internal
+    (4, 3, 4, 0, 4, 4),    # fully open stays fully open
+    (4, 2, 2, 3, 4, 4),
+    (3, 4, 4, 0, 4, 4),    # more may be released
+    (2, 1, 4, 0, 1, 2),    # released API access is no floor: a hosted product may follow
+    (2, 3, 2, 0, 2, 2),
+    (1, 0, 4, 0, 0, 1),
+    (0, 3, 2, 0, 2, 2),    # a new version (released_level reset): capped as before
+    (0, 3, 4, 0, 3, 3),    # ... or released, which sets the floor for the version
+])
+def test_released_weights_table(released, desired, cap, floor, expected, after):
+    labs = make_labs(3, levels=released, released_level=released)
+    _decide(labs, desired, cap, floor)
+    assert labs.release_level.tolist() == [expected] * 3
+    assert labs.released_level.tolist() == [after] * 3
+    assert labs.release_level.dtype == labs.released_level.dtype == np.int64
+
+
+def test_staged_incident_does_not_recall_the_weights():
+    # a lab on probation (API), then released (weights), then an incident (API wanted)
+    labs = make_labs(1, levels=2)
+    path = []
+    for desired in (2, 3, 2, 2):
+        _decide(labs, desired, 4, 0)
+        path.append((int(labs.release_level[0]), int(labs.released_level[0])))
+    assert path == [(2, 2), (3, 3), (3, 3), (3, 3)]
+    labs.released_level[:] = 0  # its next version (investment.invest_and_grow)
+    _decide(labs, 2, 4, 0)
+    assert labs.release_level.tolist() == [2]  # held behind the API until a clean probation
+
+
+@pytest.mark.parametrize(("level", "capability", "open_before", "open_after"), [
+    (3, 25.0, -np.inf, 25.0),      # first weights
+    (4, 25.5, 25.0, 25.5),         # a better version released
+    (3, 24.5, 25.0, 25.0),         # after a disaster: the released weights stay the best
+    (2, 26.0, 25.0, 25.0),         # a closed version adds nothing to the open frontier
+    (2, 26.0, -np.inf, -np.inf),
+    (0, 26.0, 25.0, 25.0),
+])
+def test_open_capability_table(level, capability, open_before, open_after):
+    labs = make_labs(2, levels=0, capability=capability, released_level=0,
+                     open_capability=open_before)
+    _decide(labs, level, 4, 0)
+    assert labs.release_level.tolist() == [level] * 2
+    assert labs.open_capability.tolist() == [open_after] * 2
 
 
 # TRANSPARENCY_BONUS by level: 0, 0, 0.1, 0.3, 0.6

@@ -11,6 +11,12 @@
 # - kernel's han payoff counts the focal lab: test_han_payoffs_drive_imitation_under_han
 # - han_payoffs counts the focal lab: test_han_payoffs_by_hand
 # - han matrix B/W for s B/W: test_han_matrix_by_hand, test_han_payoffs_by_hand
+# Since issue 14 (disaster losses and fines enter the payoff labs imitate):
+# - disasters not added to losses: test_disaster_risk_one_hits_every_unsafe_lab,
+#   test_disaster_cash_loss_table
+# - fines not added to losses: test_inspection_table
+# - losses overwritten, not added: test_disaster_cash_loss_table, test_inspection_table
+# - imitation compares profit, not payoff: test_strong_selection_copies_the_better_payoff
 """The safety race: disasters, inspections, Fermi imitation and the DSAIR payoffs (ODD 7.12)."""
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ def test_disaster_risk_one_hits_every_unsafe_lab():
     np.testing.assert_allclose(labs.harm_traced, [0.0, 50.0, 50.0, 0.0])
     np.testing.assert_allclose(labs.harm_caused, [0.0, 50.0, 50.0, 0.0])
     assert ledger.flows["disaster_losses"] == pytest.approx(-5.0)
+    np.testing.assert_allclose(labs.losses, [0.0, 5.0, 0.0, 0.0])  # for the payoff
     assert labs.safe.tolist() == [True, False, False, True]  # a disaster changes no strategy
 
 
@@ -57,10 +64,11 @@ def test_a_safe_lab_never_has_a_disaster(seed):
     (0.5, -4.0, -4.0),  # a disaster never deepens a debt
 ])
 def test_disaster_cash_loss_table(share, cash, expected):
-    labs = make_labs(1, cash=cash, safe=False)
+    labs = make_labs(1, cash=cash, safe=False, losses=1.0)  # 1 lost earlier this quarter
     race = RaceParams(disaster_risk=1.0, disaster_cash_loss=share)
     safety.disasters(labs, race, Ledger(), quarter(0))
     assert labs.cash[0] == pytest.approx(expected)
+    assert labs.losses[0] == pytest.approx(1.0 + cash - expected)
 
 
 @pytest.mark.parametrize("risk", [0.0, 0.3])
@@ -82,11 +90,12 @@ def test_disaster_frequency(risk):
     (False, 1.0, 10.0, 1.0, 0.0, True),
 ])
 def test_inspection_table(safe, inspection, cash, fine, cash_after, safe_after):
-    labs = make_labs(2, cash=cash, safe=safe)
+    labs = make_labs(2, cash=cash, safe=safe, losses=[0.0, 2.0])  # lab 1 had a disaster
     ledger = Ledger()
     safety.inspect(labs, ~labs.safe, np.full(2, inspection), fine, ledger,
                    quarter(0))
     np.testing.assert_allclose(labs.cash, cash_after)
+    np.testing.assert_allclose(labs.losses, np.add([0.0, 2.0], cash - cash_after))
     assert labs.safe.tolist() == [safe_after] * 2
     assert ledger.flows["fines"] == pytest.approx(2 * (cash_after - cash))
 
@@ -107,15 +116,20 @@ STRONG = RaceParams(payoff="market", selection_intensity=1e6, mutation=0.0,
                     imitation_events=30)
 
 
-@pytest.mark.parametrize(("safe", "profit", "expected"), [
+# issue 14: labs compare payoffs (profit less disaster losses and fines, set when accounts
+# settle), not profits; each row's profits point the other way
+@pytest.mark.parametrize(("safe", "payoff", "expected"), [
     ([True, False], [1.0, 0.0], [True, True]),
     ([True, False], [0.0, 1.0], [False, False]),
     ([True, False, False], [5.0, 0.0, 0.0], [True, True, True]),
     ([False, True, True], [5.0, 0.0, 0.0], [False, False, False]),
+    # the unsafe lab earned more but lost it in a disaster
+    ([True, False], [1.0, -4.0], [True, True]),
 ])
 @pytest.mark.parametrize("seed", range(3))
-def test_strong_selection_copies_the_better_payoff(safe, profit, expected, seed):
-    labs = make_labs(len(safe), safe=safe, profit=profit)
+def test_strong_selection_copies_the_better_payoff(safe, payoff, expected, seed):
+    profit = -np.asarray(payoff)
+    labs = make_labs(len(safe), safe=safe, payoff=payoff, profit=profit)
     safety.imitate(labs, STRONG, quarter(seed))
     assert labs.safe.tolist() == expected
 
@@ -130,7 +144,7 @@ def test_strong_selection_copies_the_better_payoff(safe, profit, expected, seed)
 ])
 @pytest.mark.parametrize("seed", range(3))
 def test_han_payoffs_drive_imitation_under_han(risk, safe, profit, expected, seed):
-    labs = make_labs(len(safe), safe=safe, profit=profit)
+    labs = make_labs(len(safe), safe=safe, profit=profit, payoff=profit)
     safety.imitate(labs, RaceParams(payoff="han", selection_intensity=1e6, mutation=0.0,
                                     imitation_events=60, disaster_risk=risk), quarter(seed))
     assert labs.safe.tolist() == [expected] * len(safe)
@@ -141,7 +155,7 @@ def test_mutation_one_randomises():
     race = RaceParams(selection_intensity=1e6, mutation=1.0, imitation_events=2000)
     shares = []
     for seed in range(5):
-        labs = make_labs(50, safe=True, profit=1e6)
+        labs = make_labs(50, safe=True, payoff=1e6)
         safety.imitate(labs, race, quarter(seed))
         shares.append(labs.safe.mean())
     # 250 fair coins: sd 0.032
@@ -151,13 +165,13 @@ def test_mutation_one_randomises():
 
 @pytest.mark.parametrize("n", [0, 1])
 def test_fewer_than_two_labs_do_nothing(n):
-    labs = make_labs(n, safe=False, profit=0.0)
+    labs = make_labs(n, safe=False, payoff=0.0)
     safety.imitate(labs, RaceParams(mutation=1.0, imitation_events=100), quarter(5))
     assert labs.safe.tolist() == [False] * n
 
 
 def test_no_events_no_change():
-    labs = make_labs(3, safe=[True, False, False], profit=[9.0, 0.0, 0.0])
+    labs = make_labs(3, safe=[True, False, False], payoff=[9.0, 0.0, 0.0])
     safety.imitate(labs, RaceParams(imitation_events=0), quarter(0))
     assert labs.safe.tolist() == [True, False, False]
 

@@ -52,7 +52,8 @@ def test_every_experiment_runs_tiny_through_joblib(tmp_path, name):
     if name == "baseline":  # the one experiment without levers: its report still works
         res = aieco("report", str(out))
         assert res.returncode == 0, res.stderr[-2000:]
-        assert "(95% CI" in (out / "report.md").read_text()
+        text = (out / "report.md").read_text()
+        assert "**Answer.** `open_release_share` (final value)" in text and "over 4 seeds" in text
 
 
 def test_experiment_levers_are_swept_columns():
@@ -93,13 +94,13 @@ def test_collect_gives_one_row_per_run_and_step(small_sweep):
 def test_report_writes_every_figure_and_the_markdown(small_sweep):
     res = aieco("report", str(small_sweep))
     assert res.returncode == 0, res.stderr[-2000:]
-    for name in ("timeseries.png", "heatmaps.png", "tradeoffs.png"):
+    for name in ("timeseries.png", "heatmaps.png", "tradeoff.png"):
         path = small_sweep / "figures" / name
         assert path.exists() and path.stat().st_size > 10_000, name
     report = (small_sweep / "report.md").read_text()
-    assert "**Question.**" in report and "## What the figures say" in report
-    assert "figures/heatmaps.png" in report and "95% confidence" in report
-    assert "openness=closed" in report
+    assert "**Question.**" in report and "**Answer.** Against `openness=" in report
+    assert "figures/heatmaps.png" in report and "## Interaction contrasts" in report
+    assert "3 settings" not in report and "6 settings, 2 seeds per setting" in report
 
 
 def test_report_and_collect_refuse_a_missing_folder(tmp_path):
@@ -183,7 +184,9 @@ def test_killed_sweep_resumes_to_the_uninterrupted_result(tmp_path):
 
 
 def test_a_different_sweep_into_the_same_folder_is_refused(tmp_path):
-    base = ["+experiment=race", *TINY, "race.speed_factor=1.5", "race.disaster_risk=0.02"]
+    # every lever of the experiment fixed: one cell, so the counts below are runs
+    base = ["+experiment=race", *TINY, "race.speed_factor=1.5", "race.disaster_risk=0.02",
+            "regulation.inspection=0.3", "openness=api_only"]
     res, out = sweep(tmp_path, "s", *base)
     assert res.returncode == 0, res.stderr[-2000:]
     before = {p: p.stat().st_mtime_ns for p in out.rglob(MANIFEST)}
