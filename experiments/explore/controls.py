@@ -23,6 +23,7 @@ from typing import Any
 
 from sim.params import ConfigError, Params, default_options, describe, nearest
 from sim.params import option_groups as _read_option_groups
+from sim.params.plausible import PLAUSIBLE
 
 #: the one parameter that may change while a model runs: it only says where Run stops
 MID_RUN = ("run.steps",)
@@ -44,6 +45,8 @@ class Control:
     doc: str
     choices: tuple[str, ...] | None
     source: str
+    #: the plausible range and its reasoning (sim/params/plausible.py), or ""
+    plausible: str = ""
 
     @property
     def group(self) -> str:
@@ -107,6 +110,8 @@ class Control:
             parts.append("one of " + ", ".join(self.choices))
         if self.source:
             parts.append(f"source: {self.source}")
+        if self.plausible:
+            parts.append(f"plausible {self.plausible}")
         return "; ".join(parts) + f". {self.when[:1].upper() + self.when[1:]}."
 
     def parse(self, text: Any) -> Any:
@@ -181,9 +186,19 @@ def _num(value: float | None, missing: str = "") -> str:
 @functools.cache
 def controls() -> dict[str, Control]:
     """A control for every parameter of the schema, in the schema's order, by key."""
-    fields = {f.name for f in dataclasses.fields(Control)}
-    return {row["key"]: Control(**{k: v for k, v in row.items() if k in fields})
+    fields = {f.name for f in dataclasses.fields(Control)} - {"plausible"}
+    return {row["key"]: Control(**{k: v for k, v in row.items() if k in fields},
+                                plausible=_plausible(row["key"]))
             for row in describe()}
+
+
+def _plausible(key: str) -> str:
+    """``0.5 to 1 (triangular; calibrated at ...)``: the spec samplers use, or ``""``."""
+    spec = PLAUSIBLE.get(key)
+    if spec is None or spec.lo is None or spec.hi is None:
+        return ""
+    dist = "" if spec.dist == "uniform" else f"{spec.dist}; "
+    return f"{_num(spec.lo)} to {_num(spec.hi)} ({dist}{spec.source})"
 
 
 def by_group() -> dict[str, list[Control]]:

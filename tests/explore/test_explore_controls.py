@@ -130,3 +130,15 @@ def test_a_scenario_the_model_refuses_fails_in_one_line():
         sc.params()
     with pytest.raises(ConfigError, match="choose one of"):
         Scenario().with_option("openness", "half_open")
+
+
+def test_controls_show_the_plausible_range_samplers_use():
+    from sim.params.plausible import PLAUSIBLE
+
+    numeric = [k for k, spec in PLAUSIBLE.items() if spec.lo is not None]
+    assert numeric
+    for key in numeric:
+        spec, hint = PLAUSIBLE[key], controls()[key].hint
+        assert f"plausible {spec.lo:.12g} to {spec.hi:.12g}" in hint, (key, hint)
+        assert spec.source in hint
+    assert "plausible" not in controls()["run.seed"].hint
