@@ -8,6 +8,7 @@ their levels and the reference cell. Levers beyond the second are held at their 
 from __future__ import annotations
 
 import math
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,19 @@ def identical_series(data: pd.DataFrame, hue: str, levels: list[Any],
     return pairs
 
 
+def identical_note(pairs: list[tuple[Any, Any]], width: int = 36) -> str:
+    """``identical: a = b = c`` per group of levels with the same series, wrapped."""
+    groups: list[list[Any]] = []
+    for a, b in pairs:
+        home = next((g for g in groups if a in g or b in g), None)
+        if home is None:
+            groups.append([a, b])
+        else:
+            home.extend(x for x in (a, b) if x not in home)
+    return textwrap.fill("identical: " + "; ".join(" = ".join(map(str, g)) for g in groups),
+                         width=width)
+
+
 def timeseries(results: pd.DataFrame, outcomes: list[str], d: Design, path: Path) -> Path:
     """Outcomes over time: a row per outcome, a column per level of the second lever.
 
@@ -99,9 +113,10 @@ def timeseries(results: pd.DataFrame, outcomes: list[str], d: Design, path: Path
                      seed=0, ax=ax, legend=False)
         same = identical_series(part, hue, hues, outcome) if hue else []
         if same:
-            ax.text(0.02, 0.97, "identical: " + ", ".join(f"{a} = {b}" for a, b in same),
-                    transform=ax.transAxes, va="top", fontsize=7, color="0.25",
-                    bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"})
+            text = ax.text(0.02, 0.97, identical_note(same), transform=ax.transAxes,
+                           va="top", fontsize=7, color="0.25",
+                           bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"})
+            text.set_in_layout(False)  # a long note must not squeeze its column
         if r == 0 and facet:
             ax.set_title(f"{lever_label(facet)} = {level}", fontsize=10)
         ax.set_ylabel(label(outcome).replace(" [", "\n[")
