@@ -145,9 +145,11 @@ def render_markdown(record: dict) -> str:
               f"replicates of `run.seed={stages['validate']['run.seed']}`. "
               f"Loss of the chosen set on the refine seeds: {record['loss']:.3g}."]
     if "revalidated" in record:
-        lines[-1] += (f" The validation was run again on {record['revalidated']} "
-                      "(`python experiments/calibrate.py --revalidate`) after a change to "
-                      "the kernels that did not change any mechanism.")
+        lines[-1] += (f" The validation was run again on {record['revalidated']}, on "
+                      f"{stages['validate']['run.replicates']} replicates (`python "
+                      f"experiments/calibrate.py --revalidate --validate-seeds "
+                      f"{stages['validate']['run.replicates']}`): the table above is "
+                      "that run.")
     return "\n".join(lines)
 
 

@@ -156,19 +156,25 @@ def simplex(x0: np.ndarray, step: float = 0.1) -> np.ndarray:
     return np.array(pts)
 
 
-def validate_baseline(values: dict[str, float], n: int) -> list[dict[str, float]]:
+def validate_baseline(values: dict[str, float], n: int,
+                      jobs: int = 1) -> list[dict[str, float]]:
     """The baseline experiment's own replicates (``run.seed=0``) with ``values``."""
     from experiments.cli.config import compose_params
     from sim import run_replicates
     params, _ = compose_params([*overrides(values), "run.seed=0", f"run.replicates={n}"])
-    return [statistics(result.metrics) for result in run_replicates(params)]
+    if jobs <= 1:
+        return [statistics(result.metrics) for result in run_replicates(params)]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        return [statistics(r.metrics) for r in run_replicates(params, executor=pool)]
 
 
-def revalidate(out: Path, docs: Path) -> int:
-    """Stage 4 again for the recorded choice; the record's validation table is replaced."""
+def revalidate(out: Path, docs: Path, n: int | None = None, jobs: int = 1) -> int:
+    """Stage 4 again for the recorded choice (on ``n`` replicates, default: as recorded);
+    the record's validation table is replaced."""
     record = json.loads(out.read_text())
-    n = record["stages"]["validate"]["run.replicates"]
-    table = summarise(validate_baseline(record["chosen"], n))
+    n = n or record["stages"]["validate"]["run.replicates"]
+    record["stages"]["validate"]["run.replicates"] = n
+    table = summarise(validate_baseline(record["chosen"], n, jobs))
     print(table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
     record["validation"] = table.to_dict(orient="records")
     record["all_in_band"] = bool(table["in_band"].all())
@@ -188,7 +194,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--refine-seeds", type=int, default=16, help="seeds per point in stage 2")
     ap.add_argument("--polish-evals", type=int, default=60,
                     help="Nelder-Mead evaluations in stage 3")
-    ap.add_argument("--validate-seeds", type=int, default=20, help="replicates in stage 3")
+    ap.add_argument("--validate-seeds", type=int, default=None,
+                    help="replicates in stage 4 (default: 20; with --revalidate, as recorded)")
     ap.add_argument("--jobs", type=int, default=2, help="worker processes")
     ap.add_argument("--out", type=Path, default=ROOT / "experiments" / "calibration.json")
     ap.add_argument("--revalidate", action="store_true",
@@ -198,7 +205,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="document whose result tables are rewritten ('' for none)")
     args = ap.parse_args(argv)
     if args.revalidate:
-        return revalidate(args.out, args.docs)
+        return revalidate(args.out, args.docs, args.validate_seeds, args.jobs)
+    args.validate_seeds = args.validate_seeds or 20
     start = time.perf_counter()
     base = 10_000 * (SEARCH_SEED % 1000)
     explore_seeds = list(range(base, base + args.seeds))
@@ -217,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
                                    "refined": [{"loss": lo, "values": s, "means": m}
                                                for lo, s, m in refined]}, indent=2) + "\n")
     print(f"searched: {chosen} (loss {chosen_loss:.4g}); kept in {partial}", flush=True)
-    table = summarise(validate_baseline(chosen, args.validate_seeds))
+    table = summarise(validate_baseline(chosen, args.validate_seeds, args.jobs))
     print(table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
     record = {
         "command": "python experiments/calibrate.py " + " ".join(argv or sys.argv[1:]),

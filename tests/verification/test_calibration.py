@@ -50,7 +50,8 @@ def test_the_record_validated_every_band():
     rec = record()
     assert rec["all_in_band"]
     assert [row["target"] for row in rec["validation"]] == [t.name for t in TARGETS]
-    assert rec["stages"]["validate"]["run.replicates"] == REPLICATES
+    # validated on at least the replicates the slow test runs (100 after --revalidate)
+    assert rec["stages"]["validate"]["run.replicates"] >= REPLICATES
 
 
 def test_the_calibration_document_shows_the_record():
