@@ -144,6 +144,11 @@ def drivers(ind: pd.DataFrame, outcome: str) -> str:
              f"{num(float(r['hi']))}])" for r in big.to_dict("records")]
     text = (f"`{outcome}` hangs on " + ", ".join(parts) if parts
             else f"`{outcome}`: no factor's total index is clearly above {NEGLIGIBLE}")
+    middle = t[~(t["lo"] > NEGLIGIBLE) & ~(t["hi"] < NEGLIGIBLE)]
+    if not middle.empty:
+        text += ("; undecided at this N (interval spans " + f"{NEGLIGIBLE}): " + ", ".join(
+            f"`{r['factor']}` (ST {num(float(r['value']))} [{num(float(r['lo']))}, "
+            f"{num(float(r['hi']))}])" for r in middle.to_dict("records")))
     if not small.empty:
         text += "; negligible: " + ", ".join(f"`{f}`" for f in small["factor"])
     s1 = float(t[t["index"] == "ST"]["value"].sum())
