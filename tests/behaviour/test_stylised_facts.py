@@ -75,16 +75,18 @@ FACTS = [
          "harm_mean", -1,
          (("openness", "endogenous"),), (("openness", "endogenous"), ("regulation", "liability")),
          b_over=(("regulation.liability_share", 1.0),),
-         does_not_hold="measured 2026-11-30: mean paired harm difference +0.029 (harm higher "
-                       "under liability), one-sided p = 0.75 on 16 seeds; cause not established "
+         does_not_hold="measured 2026-11-30 on the recalibrated defaults: mean paired harm "
+                       "difference +0.016 (harm higher under liability), one-sided p = 0.65 on "
+                       "16 seeds; cause not established "
                        "(to check: does liability move the endogenous release at this size?)"),
     Fact("more auditors leave fewer vulnerabilities exploited",
          "Anderson (2002): only asymmetries move the race; more defenders is one; ODD 7.10",
          "vulnerabilities_exploited_mean", -1,
          (("openness", "open_weights"),), (("openness", "open_weights"),),
          b_over=(("population.n_civil_society", 120),),
-         does_not_hold="measured 2026-11-30: mean paired difference +0.031 distinct "
-                       "vulnerabilities exploited (more, not fewer), p = 0.68 on 16 seeds, while "
+         does_not_hold="measured 2026-11-30 on the recalibrated defaults: mean paired "
+                       "difference +0.029 distinct vulnerabilities exploited (more, not fewer), "
+                       "p = 0.66 on 16 seeds, while "
                        "the attackers' own rate does move it (the fact below); cause not "
                        "established (to check: patch timing against exploit timing, ODD 7.10)"),
     Fact("stronger enforcement deters misuse attempts",
@@ -122,8 +124,9 @@ FACTS = [
          "frontier_capability_final", +1,
          (("openness", "open_weights"),), (("openness", "open_weights"),),
          b_over=(("openness.licence", "copyleft"),),
-         does_not_hold="measured 2026-11-30: mean paired difference -0.001 OOM in the final "
-                       "frontier, p = 0.53 on 16 seeds; cause not established (to check: "
+         does_not_hold="measured 2026-11-30 on the recalibrated defaults: mean paired "
+                       "difference -0.0004 OOM in the final frontier, p = 0.51 on 16 seeds; "
+                       "cause not established (to check: "
                        "whether spill-over can reach the leading lab, which sets the frontier)"),
     Fact("faster attacker discovery raises vulnerabilities exploited",
          "Anderson (2002): an attacker-side asymmetry; ODD 7.10",
