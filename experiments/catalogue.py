@@ -98,18 +98,20 @@ through the sweep engine above (parallel, resumable, SLURM with the same
 
 `--n 64 --replicates 2` for five factors is 64 x 7 x 2 = 896 Sobol' runs and 10 x 6 x 2 =
 120 Morris runs. Measured on this project's 2-core machine (shared with other jobs), at
-the experiment's `population=small`: the 1016 runs took 39 min 43 s on 2 workers, 1.06
-times their model time divided by the workers; `discover --n 200` took 9 min 11 s (1.08).
-A larger `--n` later runs only the new points.
+the experiment's `population=small`, on 2026-11-30 with the recalibrated defaults: the 1016
+runs took 17 min 0 s on 2 workers, 1.07 times their model time divided by the workers;
+`discover --n 200` took 4 min 7 s (1.09). A larger `--n` later runs only the new points.
 
 What that study found (levers at their defaults, `api_only` and `laissez_faire`): final
-HHI hangs mostly on `market.network_effect` (total index 0.59 [0.31, 0.88]) and
-`market.beta_quality` (0.43 [0.04, 0.82]); harm on `malicious.harm_per_uplift` alone
-(1.0 [0.69, 1.31]); switching costs, lab spill-over and, for concentration, misuse
-uplift are negligible. HHI's and harm's indices had not settled at N = 64 (`--n 128`
-extends the study), and `hhi_upstream` is dominated by seed noise at 2 replicates.
-`discover --case "hhi > 2500"` puts every such scenario in `openness=closed` (quasi-p
-1e-17; the other two restrictions of its box are not significant).
+user HHI hangs on `market.network_effect` (total index 0.59 [0.31, 0.88]), with
+`market.beta_quality` undecided at N = 64 (0.43 [0.04, 0.82]); the API layer's HHI on
+`market.beta_quality` (0.91 [0.65, 1.17]); harm on `malicious.harm_per_uplift` alone
+(1.0 [0.69, 1.31]); switching costs and lab spill-over are negligible for every outcome.
+HHI's and harm's indices had not settled at N = 64 (`--n 128` extends the study), and the
+seed carries 0.29 to 0.59 of the variance of the concentration outcomes other than user
+HHI at 2 replicates. `discover --case "hhi > 2500"` puts every such scenario (30 of 200)
+in `openness=closed` (quasi-p 1e-17; the other two restrictions of its box are not
+significant), so the regime, not these assumptions, decides whether users concentrate.
 """
 
 
