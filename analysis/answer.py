@@ -145,9 +145,9 @@ def flags(summary: pd.DataFrame, d: Design, outcomes: list[str]) -> list[str]:
         fixed = [(c, v) for c in cells
                  if (v := fixed_value(cell(summary, c)[col])) is not None]
         if fixed:
-            out.append(f"{described(outcome)} is the same in every seed, fixed by the regime, "
-                       "in " + "; ".join(f"{cell_name(c)} ({num(v)})" for c, v in fixed)
-                       + ".")
+            out.append(f"{described(outcome)} is the same in every seed (fixed by the regime, "
+                       "or held at a limit of its range) in "
+                       + "; ".join(f"{cell_name(c)} ({num(v)})" for c, v in fixed) + ".")
         out += [f"`{lever}` does not move {described(outcome)}: its levels give identical "
                 "values in every seed." for lever in d.levers if _inert(summary, d, lever, col)]
     out += _identical_cells(summary, d, cells)

@@ -212,7 +212,7 @@ def means_table(summary: pd.DataFrame, levers: list[str], outcomes: list[str]) -
             values = grp[summary_column(outcome)]
             m, lo, hi = cell_ci(values, outcome)
             if fixed_value(values) is not None:
-                row[outcome] = f"{num(m)} (every seed: fixed by the regime)"
+                row[outcome] = f"{num(m)} (the same in every seed)"
             elif np.isfinite(lo):
                 row[outcome] = f"{num(m)} [{num(lo)}, {num(hi)}]"
             else:

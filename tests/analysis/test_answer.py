@@ -73,7 +73,8 @@ def test_flags_name_fixed_outcomes_identical_cells_and_inert_levers():
         (s["enf"] == "weak") & (s["open"] == "api"), "harm_mean"].to_numpy()
     found = flags(s, design(s), ["harm", "safe_share", "trust"])
     text = "\n".join(found)
-    assert "`safe_share` (final value) is the same in every seed, fixed by the regime, in " \
+    assert "`safe_share` (final value) is the same in every seed (fixed by the regime, or held " \
+           "at a limit of its range) in " \
            "enf=weak, open=api (0); enf=weak, open=weights (0.5); enf=strong, open=api (0)" \
            in text
     assert "`enf` does not move `safe_share` (final value)" in text
