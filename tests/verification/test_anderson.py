@@ -112,7 +112,9 @@ def test_common_scaling_leaves_expected_exploited_unchanged():
         assert check.passed, (str(check), d)
         assert check.tolerance < 0.01 * d["mean_base"], d  # the power it claims
         assert d["mean_base"] > 300 and d["latent_share"] < 1e-3, d
-        assert check.statistic != 0.0  # the factors really change the runs
+        # the factors really change the runs: some seed's pair differs (the mean of the
+        # integer differences can be exactly 0 by chance, as at factor 0.5 on 40 seeds)
+        assert d["se_paired"] > 0 or check.statistic != 0.0, d
         assert d["se_paired"] < 0.5 * d["se_unpaired"], d  # pairing pays
     for overrides in ((), *(rate_override(f) for f in ANDERSON_FACTORS)):
         check = anderson_magnitude_check(overrides, RUNS)
