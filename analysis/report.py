@@ -16,11 +16,12 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import figures
-from analysis.answer import answer, effects_table, flags, interactions_table
+from analysis.answer import answer, cell_name, effects_table, flags, interactions_table
 from analysis.collect import collect
 from analysis.design import Design, Unreportable, design_of, outcomes_of
 from analysis.stats import means_table
 from analysis.theme import label, set_theme
+from analysis.welfare import harm_weight_lines, market_size
 from sim.io import write_text
 
 FIGURES = "figures"
@@ -113,6 +114,15 @@ def render(d: Design, summary: pd.DataFrame, outcomes: list[str],
                   f"`{d.levers[1]}`) minus (the same effect at `{d.levers[1]}="
                   f"{d.reference[d.levers[1]]}`), [95% t-interval]; * where it excludes 0.", "",
                   _markdown(interactions_table(summary, d, outcomes)), ""]
+    weights = harm_weight_lines(summary, d, market_size(root))
+    if weights:
+        lines += ["## Welfare against the weight on harm", "",
+                  "`welfare` counts one harm unit as one price unit (ODD 7.16). Per cell against "
+                  f"the reference ({cell_name(d.reference)}): the mean paired difference of "
+                  "run-mean welfare (price units per user-quarter) and harm (harm units a "
+                  "quarter, 95% t-interval), and the weight on harm at which the welfare "
+                  "ranking of the two cells changes sign (`analysis/welfare.py`).", ""]
+        lines += [f"- {w}" for w in weights] + [""]
     for title, path in made:
         lines += [f"## {title}", "", f"![{title}]({path.relative_to(root)})", ""]
     lines += ["## Cell means", "",
