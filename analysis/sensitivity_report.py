@@ -64,9 +64,12 @@ def sobol_figure(ind: pd.DataFrame, path: Path) -> None:
         ax.set_xlim(min(-0.05, float(d["lo"].min()) - 0.02), max(1.0, float(d["hi"].max())))
         ax.set_title(outcome)
         ax.set_xlabel("share of variance")
-    axes.flat[0].legend(loc="lower right", fontsize=8)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    # below the panels: inside one it can cover a factor's interval
+    fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=9,
+               bbox_to_anchor=(0.5, 0.0))
     fig.suptitle("Sobol' indices with 95% bootstrap intervals")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
     _save(fig, path)
 
 
