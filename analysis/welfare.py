@@ -72,6 +72,10 @@ def harm_weight_lines(summary: pd.DataFrame, d: Design, size: float | None) -> l
             summary, HARM, where, d.reference)
         if dw.size < 2 or dh.size < 2:
             continue
+        if not (dw.any() or dh.any()):
+            out.append(f"{cell_name(where)}: the same welfare and harm as the reference in "
+                       "every seed.")
+            continue
         w, (h, h_lo, h_hi) = float(dw.mean()), mean_ci(dh)
         head = (f"{cell_name(where)}: welfare {_signed(w)} at the model's weight, harm "
                 f"{_signed(h)} [{num(h_lo)}, {num(h_hi)}] a quarter")

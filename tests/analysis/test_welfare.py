@@ -31,7 +31,7 @@ def test_each_cell_says_whether_and_where_its_ranking_flips():
     harm = {("weak", "api"): 2.0, ("strong", "api"): 1.0, ("weak", "weights"): 12.0,
             ("strong", "weights"): 2.0}
     gain = {("weak", "api"): 1.0, ("strong", "api"): 1.02, ("weak", "weights"): 1.6,
-            ("strong", "weights"): 1.0}
+            ("strong", "weights"): 0.98}
     lines = harm_weight_lines(welfare_of(harm, gain), design(summary_of(
         {k: np.zeros(SEEDS) for k in harm})), SIZE)
     text = "\n".join(lines)
@@ -44,6 +44,16 @@ def test_each_cell_says_whether_and_where_its_ranking_flips():
     assert "holds at every weight on harm" in text
     # the same harm and a little less welfare: the harm difference is noise-free zero
     assert "enf=strong, open=weights" in text and "does not hang on the weight" in text
+
+
+def test_a_cell_identical_to_the_reference_says_so():
+    s = welfare_of({("weak", "api"): 2.0, ("strong", "api"): 2.0, ("weak", "weights"): 2.0,
+                    ("strong", "weights"): 2.0}, dict.fromkeys(
+                       [("weak", "api"), ("strong", "api"), ("weak", "weights"),
+                        ("strong", "weights")], 1.0))
+    lines = harm_weight_lines(s, design(s), SIZE)
+    assert lines and all(line.endswith("the same welfare and harm as the reference in every "
+                                       "seed.") for line in lines)
 
 
 def test_no_section_without_the_market_size_or_welfare():
