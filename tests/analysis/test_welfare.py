@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_answer import SEEDS, design, summary_of
 
 from analysis.welfare import flip_weight, harm_weight_lines
-from tests.analysis.test_answer import SEEDS, design, summary_of
 
 SIZE = 100.0  # market.market_size: harm counts harm / SIZE in welfare per user-quarter
 
