@@ -41,35 +41,20 @@ def discover_command(args: list[str]) -> None:
     one_numba_thread()
     ns = _parser().parse_intermixed_args(args)
     from analysis.discovery import case_names, write_discovery
-    from experiments.cli.args import fail
-    from experiments.cli.sensitivity import outcome_column
+    from experiments.cli.sensitivity import in_study_folder, outcome_column
     from experiments.engine.study import evaluate_study
-    from experiments.engine.sweep import Terminated, sigterm_interrupts
-    from sim.io import FolderBusy, FolderLock, OutputError, check_writable
     from sim.params import ConfigError
 
     if not 0 < ns.threshold <= 1:
         raise ConfigError("--threshold", ns.threshold, "must be a share in (0, 1]")
     names = case_names(ns.case, outcome_column)
     study, evaluator, root = build(ns, tuple(names.values()))
-    check_writable(root, "--out")
-    with sigterm_interrupts():
-        try:
-            with FolderLock(root, "study folder", "wait for that study to end (or stop it), "
-                            "then run the same command again"):
-                evaluate_study(study, root, evaluator)
-                path = write_discovery(root, ns.case, names, ns.threshold, ns.seed)
-        except Terminated:
-            fail(f"terminated (SIGTERM): every worker has stopped; complete runs are kept in "
-                 f"{root}; the same command resumes the study", code=143)
-        except KeyboardInterrupt:
-            fail(f"interrupted: every worker has stopped; complete runs are kept in {root}; "
-                 "the same command resumes the study", code=130)
-        except FolderBusy as exc:
-            fail(str(exc), code=2)
-        except OutputError as exc:
-            fail(str(exc), code=1)
-    print(f"report: {path}")
+
+    def work() -> Path:
+        evaluate_study(study, root, evaluator)
+        return write_discovery(root, ns.case, names, ns.threshold, ns.seed)
+
+    print(f"report: {in_study_folder(root, work)}")
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -11,13 +11,16 @@ do not exist, sizes too small for the method, each one line.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from experiments.engine.study import Study
     from experiments.engine.study_runs import ModelEvaluator
     from sim.params import Params
+
+T = TypeVar("T")
 
 #: outcomes analysed when neither --outcomes nor an experiment names any
 DEFAULT_OUTCOMES = ("hhi", "harm")
@@ -53,18 +56,28 @@ def sensitivity_command(args: list[str]) -> None:
     # every worker (in a process that imported it already, set_num_threads does it)
     one_numba_thread()
     ns = _parser().parse_intermixed_args(args)
-    from experiments.cli.args import fail
     from experiments.engine.study import run_study
+
+    study, evaluator, root = build(ns)
+    in_study_folder(root, lambda: run_study(study, root, evaluator))
+
+
+def in_study_folder(root: Path, work: Callable[[], T]) -> T:
+    """``work()`` holding the study folder's lock, with one-line exits for what stops it.
+
+    SIGTERM (143) and Ctrl-C (130) leave the complete runs in place for the same command to
+    resume; a folder another study holds (2) or that cannot be written (1) is refused.
+    """
+    from experiments.cli.args import fail
     from experiments.engine.sweep import Terminated, sigterm_interrupts
     from sim.io import FolderBusy, FolderLock, OutputError, check_writable
 
-    study, evaluator, root = build(ns)
     check_writable(root, "--out")
     with sigterm_interrupts():
         try:
             with FolderLock(root, "study folder", "wait for that study to end (or stop it), "
                             "then run the same command again"):
-                run_study(study, root, evaluator)
+                return work()
         except Terminated:
             fail(f"terminated (SIGTERM): every worker has stopped; complete runs are kept in "
                  f"{root}; the same command resumes the study", code=143)
