@@ -29,6 +29,7 @@ from typing import Any
 
 import pandas as pd
 
+from analysis.theme import num
 from sim.io import write_text
 
 #: LaTeX special characters and their escapes
@@ -50,14 +51,7 @@ def number(value: Any) -> str:
         return str(value)
     if isinstance(value, int):
         return str(value)
-    if math.isnan(value):
-        return "--"
-    a = abs(value)
-    if a == 0 or 1e-3 <= a < 1e6:
-        if a >= 100:
-            return f"{value:.0f}"
-        return f"{value:.3g}" if a >= 1 else f"{value:.3f}".rstrip("0").rstrip(".")
-    return f"{value:.2e}"
+    return "--" if math.isnan(value) else num(value)
 
 
 def unit_of(column: str, units: Mapping[str, str] | None = None) -> str:
