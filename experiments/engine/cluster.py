@@ -31,6 +31,9 @@ from sim.batch import RunOutcome, RunSpec, run_many, run_spec
 POLL_SECONDS = 2.0
 #: seconds ``squeue`` may keep failing before the sweep gives up waiting
 QUEUE_PATIENCE = 300.0
+#: seconds to wait, once every task has its result, for SLURM to stop listing the tasks
+#: (a task that returned stays "completing", CG, while SLURM cleans up after it)
+DRAIN_PATIENCE = 120.0
 
 
 class _Stop(BaseException):
@@ -206,7 +209,20 @@ class ArrayRun:
             if time.monotonic() > deadline:
                 return False
             time.sleep(POLL_SECONDS)
+        self._drain(min(deadline, time.monotonic() + DRAIN_PATIENCE))
         return True
+
+    def _drain(self, deadline: float) -> None:
+        """Wait until SLURM no longer lists the array, so the same command can run again.
+
+        A task that wrote its result is still listed while it completes (state CG); a
+        sweep run again at once would find it queued and refuse. Gives up quietly at
+        ``deadline``: the results are in, and the next run says if tasks are still listed.
+        """
+        if self.options.cluster != "slurm" or not self.array_id:
+            return
+        while self._queued() and time.monotonic() < deadline:
+            time.sleep(min(POLL_SECONDS / 4, 0.5))
 
 
 def queued_jobs(job_ids: Sequence[str]) -> list[str]:
