@@ -4,8 +4,8 @@ Each fact compares two scenarios on the same seeds. With common random numbers t
 of a seed share every draw their states allow, so the paired difference isolates the
 lever. A fact holds when the mean paired difference has the predicted sign and a one-sided
 paired t-test rejects "no difference or the other sign" at ``ALPHA`` = 0.01 (stated
-significance; with 16 facts the chance that any one passes by luck when its lever did
-nothing is below 16 x 0.01). Where a fact is true by construction the test says so in its
+significance; with 18 facts the chance that any one passes by luck when its lever did
+nothing is below 18 x 0.01). Where a fact is true by construction the test says so in its
 source line rather than presenting it as a finding. Marked slow (about two to three
 minutes on two cores).
 """
@@ -69,26 +69,41 @@ FACTS = [
          "Epoch AI (2024): open models trail the closed frontier; with no weights the gap "
          "is measured to the baseline technology; ODD 7.16", "open_frontier_gap_mean", -1,
          (("openness", "api_only"),), (("openness", "open_weights"),)),
-    Fact("liability lowers harm from open weights",
-         "Shavell (1980): liability makes providers internalise harm; here it hardens "
-         "safeguards and moves the endogenous release away from weights; ODD 7.6",
-         "harm_mean", -1,
+    Fact("liability lowers misuse harm where harm from open weights is traced to its lab",
+         "Shavell (1980): liability makes providers internalise the harm traced to them; "
+         "here it hardens safeguards and moves the endogenous release away from weights; "
+         "ODD 7.6, 7.15", "harm_misuse_mean", -1,
          (("openness", "endogenous"),), (("openness", "endogenous"), ("regulation", "liability")),
          b_over=(("regulation.liability_share", 1.0),),
-         does_not_hold="measured 2026-11-30 on the recalibrated defaults: mean paired harm "
-                       "difference +0.016 (harm higher under liability), one-sided p = 0.65 on "
-                       "16 seeds; cause not established "
-                       "(to check: does liability move the endogenous release at this size?)"),
-    Fact("more auditors leave fewer vulnerabilities exploited",
-         "Anderson (2002): only asymmetries move the race; more defenders is one; ODD 7.10",
+         common=(("regulation.attribution_open", 1.0),)),
+    Fact("liability lowers harm from open weights at the default attribution",
+         "Shavell (1980); ODD 7.6, 7.15", "harm_mean", -1,
+         (("openness", "endogenous"),), (("openness", "endogenous"), ("regulation", "liability")),
+         b_over=(("regulation.liability_share", 1.0),),
+         does_not_hold="by the model's design at regulation.attribution_open = 0.2: a lab pays "
+                       "for the harm traced to it, and only a fifth of the harm from weights "
+                       "is, so liability moves the share of labs at weights by only -0.03 "
+                       "(paired SE 0.014) and harm by +0.016, p = 0.65, on 16 seeds "
+                       "(measured 2026-12-01); with attribution 1 the fact above holds"),
+    Fact("more auditors leave fewer vulnerabilities exploited when known vulnerabilities "
+         "are no easier to exploit than latent ones are to find",
+         "Anderson (2002): more defenders is an asymmetry in the defenders' favour; ODD 7.10",
          "vulnerabilities_exploited_mean", -1,
          (("openness", "open_weights"),), (("openness", "open_weights"),),
          b_over=(("population.n_civil_society", 120),),
-         does_not_hold="measured 2026-11-30 on the recalibrated defaults: mean paired "
-                       "difference +0.029 distinct vulnerabilities exploited (more, not fewer), "
-                       "p = 0.66 on 16 seeds, while "
-                       "the attackers' own rate does move it (the fact below); cause not "
-                       "established (to check: patch timing against exploit timing, ODD 7.10)"),
+         common=(("malicious.nday_factor", 1.0),)),
+    Fact("more auditors leave fewer vulnerabilities exploited at the default n-day factor",
+         "Anderson (2002); against it, disclosure raises attacks until patches reach users: "
+         "Arora, Nandkumar & Telang (2006), Rescorla (2005); ODD 7.10",
+         "vulnerabilities_exploited_mean", -1,
+         (("openness", "open_weights"),), (("openness", "open_weights"),),
+         b_over=(("population.n_civil_society", 120),),
+         does_not_hold="by the model's design at malicious.nday_factor = 5: what auditors find "
+                       "becomes known, five times easier to exploit, and a patch reaches only "
+                       "half the deployments of weights (patched 0.25 a quarter), so fewer "
+                       "first finds by attackers are offset by n-day exploits: +0.029 (paired "
+                       "SE 0.067), p = 0.66, on 16 seeds (measured 2026-12-01); with "
+                       "nday_factor 1 the fact above holds (-0.51, SE 0.05)"),
     Fact("stronger enforcement deters misuse attempts",
          "Becker (1968): expected sanctions deter; ODD 7.11", "misuse_attempts_mean", -1,
          (("openness", "open_weights"),), (("openness", "open_weights"),),
@@ -124,10 +139,13 @@ FACTS = [
          "frontier_capability_final", +1,
          (("openness", "open_weights"),), (("openness", "open_weights"),),
          b_over=(("openness.licence", "copyleft"),),
-         does_not_hold="measured 2026-11-30 on the recalibrated defaults: mean paired "
-                       "difference -0.0004 OOM in the final frontier, p = 0.51 on 16 seeds; "
-                       "cause not established (to check: "
-                       "whether spill-over can reach the leading lab, which sets the frontier)"),
+         does_not_hold="by the model's design: spill-over closes a lab's gap to better-placed "
+                       "neighbours (ODD 7.3); the leading lab, which sets the frontier, does "
+                       "not learn from its own derivatives, and another lab's are ahead of it "
+                       "only when their skill exceeds the labs' gap: -0.0004 OOM (paired SE "
+                       "0.015), p = 0.51, on 16 seeds; copyleft "
+                       "narrows the labs' capability Gini instead, -0.008 (SE 0.004, p = "
+                       "0.03, measured 2026-12-01), too weak to pass at p < 0.01"),
     Fact("faster attacker discovery raises vulnerabilities exploited",
          "Anderson (2002): an attacker-side asymmetry; ODD 7.10",
          "vulnerabilities_exploited_mean", +1,
