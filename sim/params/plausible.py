@@ -133,6 +133,14 @@ PLAUSIBLE: dict[str, Plausible] = {
                                    "(assumption)", "loguniform"),
     "civil_society.patch_prob": _r(0.2, 0.8, "disclosed vulnerabilities are patched within "
                                    "one to five quarters"),
+    "malicious.nday_factor": _r(1.0, 20.0, "a known, unpatched flaw is as easy to exploit as "
+                                "a latent one is to find, up to twenty times easier: attacks "
+                                "rise after disclosure until patches are applied (Arora, "
+                                "Nandkumar & Telang 2006); no published ratio", "loguniform"),
+    "regulation.attribution_open": _r(0.05, 1.0, "harm from downloaded weights is traced to "
+                                      "the lab that released them rarely (anonymous copies) "
+                                      "to always (provenance, watermarks); no published "
+                                      "value", "loguniform"),
     # policy strength
     "regulation.enforcement": _r(0.05, 0.8, "the range of the tension_governance experiment",
                                  "loguniform"),
