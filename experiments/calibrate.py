@@ -32,6 +32,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import json
 import platform
@@ -162,10 +163,9 @@ def validate_baseline(values: dict[str, float], n: int,
     from experiments.cli.config import compose_params
     from sim import run_replicates
     params, _ = compose_params([*overrides(values), "run.seed=0", f"run.replicates={n}"])
-    if jobs <= 1:
-        return [statistics(result.metrics) for result in run_replicates(params)]
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        return [statistics(r.metrics) for r in run_replicates(params, executor=pool)]
+    pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else contextlib.nullcontext()
+    with pool as executor:  # run_replicates runs them one after another without one
+        return [statistics(r.metrics) for r in run_replicates(params, executor=executor)]
 
 
 def revalidate(out: Path, docs: Path, n: int | None = None, jobs: int = 1) -> int:

@@ -379,7 +379,9 @@ class TestClosed(OpennessContract):
     sponsored = False
 
     def test_internal_is_allowed_too(self):
-        validate(self.params(**{"openness.release_level": 0}))
+        # validate raises ConfigError for a level the regime refuses
+        assert validate(self.params(**{"openness.release_level": 0})).openness.release_level \
+            == Level.INTERNAL
 
 
 class TestApiOnly(OpennessContract):
