@@ -91,7 +91,9 @@ def ema_model(uncertainties: Iterable[str], levers: Iterable[str] = (),
     Notes
     -----
     EMA samples real parameters uniformly over their range; a plausible range's
-    distribution (loguniform, triangular) is not passed on.
+    distribution (loguniform, triangular) is not passed on. EMA Workbench 2.5's samplers
+    draw from numpy's global generator, so a design is reproducible only after
+    ``np.random.seed(...)``; ``aieco discover`` draws its own seeded sample instead.
     """
     from ema_workbench import Model, ScalarOutcome
 
