@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from sim.kernels import gini
 from sim.quarter import Quarter
 from sim.state import LabStore
 from sim.vocabulary import BuildMode, Level
@@ -126,16 +127,6 @@ def top_k_share(values: NDArray[np.float64], k: int = 4) -> float:
     if total <= 0:
         return float("nan")
     return float(np.sort(values)[::-1][:k].sum() / total)
-
-
-def gini(values: NDArray[np.float64]) -> float:
-    """Gini coefficient of non-negative values (0 equal, towards 1 concentrated)."""
-    x = np.sort(np.asarray(values, dtype=float))
-    n = x.shape[0]
-    if n < 2 or x.sum() <= 0:
-        return 0.0
-    ranks = np.arange(1, n + 1)
-    return float((2.0 * np.dot(ranks, x) / (n * x.sum())) - (n + 1.0) / n)
 
 
 def closed_frontier(labs: LabStore, baseline: float) -> float:

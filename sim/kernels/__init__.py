@@ -15,14 +15,18 @@ from sim.kernels.diffusion import (
     spillover,
 )
 from sim.kernels.imitation import imitate
+from sim.kernels.inequality import BenefitSums, benefit_sums, gini
 from sim.kernels.market import MarketResult, market_step
 from sim.kernels.rng import uniforms, uniforms_at
 
 __all__ = [
+    "BenefitSums",
     "MarketResult",
     "bass_meanfield_step",
     "bass_network_step",
     "bass_step_probability",
+    "benefit_sums",
+    "gini",
     "imitate",
     "market_step",
     "raise_capacity",

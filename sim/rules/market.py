@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.kernels import MarketResult, market_step
+from sim.kernels import MarketResult, benefit_sums, gini, market_step
 from sim.ledger import Ledger
 from sim.params import MarketParams, OpennessParams, StartupParams
 from sim.state import LabStore, StartupStore, UserPopulation
@@ -135,39 +135,27 @@ def who_benefits(users: UserPopulation, labs: LabStore, st: StartupStore, sp: St
     the current capacities). A user's meaningful access is ``capacity x depth`` of the
     provider she holds (0 without one); her surplus is her log-sum consumer surplus.
     """
+    if users.n == 0:
+        nan = float("nan")
+        return {"meaningful_access_gini": 0.0,
+                "meaningful_access_bottom_fifth": nan, "meaningful_access_top_fifth": nan,
+                "surplus_bottom_fifth": nan, "surplus_top_fifth": nan,
+                "meaningful_access_jurisdiction_min": nan,
+                "meaningful_access_jurisdiction_max": nan}
     size = st.size
     depth = np.concatenate([DEPTH[labs.release_level],
                             np.where(st.build_mode[:size] == BuildMode.WEIGHTS,
                                      sp.weights_depth, sp.api_depth)])
-    holds = users.choice >= 0
-    meaningful = np.zeros(users.n)
-    meaningful[holds] = users.capacity[holds] * depth[users.choice[holds]]
-    out = {"meaningful_access_gini": gini_of(meaningful)}
-    if users.n == 0:
-        nan = float("nan")
-        return {**out, "meaningful_access_bottom_fifth": nan, "meaningful_access_top_fifth": nan,
-                "surplus_bottom_fifth": nan, "surplus_top_fifth": nan,
-                "meaningful_access_jurisdiction_min": nan,
-                "meaningful_access_jurisdiction_max": nan}
     low, high = np.quantile(users.capacity, [0.2, 0.8])
-    bottom, top = users.capacity <= low, users.capacity >= high
-    count = np.bincount(users.jurisdiction, minlength=n_jurisdictions)
-    total = np.bincount(users.jurisdiction, weights=meaningful, minlength=n_jurisdictions)
-    by_jur = total[count > 0] / count[count > 0]
-    return {**out,
-            "meaningful_access_bottom_fifth": float(meaningful[bottom].mean()),
-            "meaningful_access_top_fifth": float(meaningful[top].mean()),
-            "surplus_bottom_fifth": float(users.surplus[bottom].mean()),
-            "surplus_top_fifth": float(users.surplus[top].mean()),
+    sums = benefit_sums(users.choice, users.capacity, users.surplus, users.jurisdiction,
+                        depth, low, high, n_jurisdictions)
+    bottom, top = sums.bottom, sums.top
+    has = sums.jurisdiction_users > 0
+    by_jur = sums.jurisdiction_access[has] / sums.jurisdiction_users[has]
+    return {"meaningful_access_gini": gini(sums.meaningful),
+            "meaningful_access_bottom_fifth": float(bottom[1] / bottom[0]),
+            "meaningful_access_top_fifth": float(top[1] / top[0]),
+            "surplus_bottom_fifth": float(bottom[2] / bottom[0]),
+            "surplus_top_fifth": float(top[2] / top[0]),
             "meaningful_access_jurisdiction_min": float(by_jur.min()),
             "meaningful_access_jurisdiction_max": float(by_jur.max())}
-
-
-def gini_of(values: NDArray[np.float64]) -> float:
-    """Gini coefficient of non-negative values (0 equal, towards 1 concentrated)."""
-    x = np.sort(np.asarray(values, dtype=float))
-    n = x.shape[0]
-    if n < 2 or x.sum() <= 0:
-        return 0.0
-    ranks = np.arange(1, n + 1)
-    return float((2.0 * np.dot(ranks, x) / (n * x.sum())) - (n + 1.0) / n)

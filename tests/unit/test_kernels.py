@@ -847,6 +847,62 @@ def test_raise_capacity_gives_the_bits_of_the_numpy_formula():
         sim.kernels.raise_capacity(cap, niche, jur, per_niche[:3], per_jur)
 
 
+def _numpy_gini(values):
+    """The sort-everything Gini the kernel replaced."""
+    x = np.sort(np.asarray(values, dtype=float))
+    n = x.shape[0]
+    if n < 2 or x.sum() <= 0:
+        return 0.0
+    return float(2.0 * np.dot(np.arange(1, n + 1), x) / (n * x.sum()) - (n + 1.0) / n)
+
+
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 400), zeros=st.floats(0.0, 1.0),
+       ties=st.booleans())
+@FAST
+def test_gini_matches_the_sorted_formula(seed, n, zeros, ties):
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 4, n).astype(float) if ties else rng.lognormal(0.0, 1.5, n)
+    x[rng.random(n) < zeros] = 0.0
+    got = sim.kernels.gini(x)
+    assert got == pytest.approx(_numpy_gini(x), abs=1e-12)
+    assert 0.0 <= got <= 1.0 - 1.0 / max(n, 1) + 1e-12  # the population Gini's bound
+
+
+def test_gini_textbook_cases_and_refusal():
+    assert sim.kernels.gini(np.array([])) == 0.0 and sim.kernels.gini(np.array([5.0])) == 0.0
+    assert sim.kernels.gini(np.zeros(4)) == 0.0 and sim.kernels.gini(np.full(4, 2.0)) == 0.0
+    assert sim.kernels.gini(np.array([0.0, 0.0, 0.0, 1.0])) == pytest.approx(0.75)
+    with pytest.raises(ValueError, match="non-negative"):
+        sim.kernels.gini(np.array([1.0, -1.0]))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_benefit_sums_match_the_masked_numpy_means(seed):
+    rng = np.random.default_rng(seed)
+    n, k, j = 5_000, 9, 3
+    choice = rng.integers(-1, k, n).astype(np.int32)
+    capacity = rng.beta(2.0, 3.0, n)
+    capacity[rng.random(n) < 0.1] = 1.0  # ties at full capacity
+    surplus = np.where(choice >= 0, rng.gamma(2.0, 1.0, n), 0.0)
+    jurisdiction = rng.integers(0, j - (seed == 3), n).astype(np.int32)  # seed 3: one empty
+    depth = rng.random(k)
+    low, high = np.quantile(capacity, [0.2, 0.8])
+    got = sim.kernels.benefit_sums(choice, capacity, surplus, jurisdiction, depth, low, high, j)
+    holds = choice >= 0
+    want = np.zeros(n)
+    want[holds] = capacity[holds] * depth[choice[holds]]
+    assert_array_equal(got.meaningful, want)  # the same product, bit for bit
+    for group, mask in ((got.bottom, capacity <= low), (got.top, capacity >= high)):
+        assert group[0] == mask.sum()
+        assert group[1] / group[0] == pytest.approx(want[mask].mean(), rel=1e-12)
+        assert group[2] / group[0] == pytest.approx(surplus[mask].mean(), rel=1e-12)
+    assert_array_equal(got.jurisdiction_users, np.bincount(jurisdiction, minlength=j))
+    np.testing.assert_allclose(got.jurisdiction_access,
+                               np.bincount(jurisdiction, weights=want, minlength=j), rtol=1e-12)
+    with pytest.raises(ValueError, match="outside its array"):
+        sim.kernels.benefit_sums(choice, capacity, surplus, jurisdiction, depth[:3], low, high, j)
+
+
 def test_grown_stock_caps_without_overflow_and_keeps_ordinary_values_exact():
     from sim.rules.investment import grown_stock
 
