@@ -288,3 +288,33 @@ def imitate(safe: np.ndarray, matrix: np.ndarray | None, profit: np.ndarray | No
         if u < 1.0 / (1.0 + math.exp(-diff)):
             out[a] = out[b]
     return np.array(out, dtype=np.uint8)
+
+
+# -- inequality ----------------------------------------------------------------------------
+def gini(values: np.ndarray) -> float:
+    """``2 Σ_k k x_(k) / (n Σ x) − (n + 1) / n`` over all values sorted, ranks from 1."""
+    x = sorted(float(v) for v in values)
+    n, total = len(x), math.fsum(x)
+    if n < 2 or total <= 0.0:
+        return 0.0
+    return 2.0 * math.fsum((k + 1) * v for k, v in enumerate(x)) / (n * total) - (n + 1.0) / n
+
+
+def benefit_sums(choice, capacity, surplus, jurisdiction, depth, low: float, high: float,
+                 n_jurisdictions: int):
+    """Meaningful access per user and its group sums, added in user order."""
+    meaningful = []
+    bottom, top = [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]
+    users, access = [0.0] * n_jurisdictions, [0.0] * n_jurisdictions
+    for h, c, s, j in zip(choice, capacity, surplus, jurisdiction, strict=True):
+        a = float(c) * float(depth[h]) if h >= 0 else 0.0
+        meaningful.append(a)
+        for group, inside in ((bottom, c <= low), (top, c >= high)):
+            if inside:
+                group[0] += 1.0
+                group[1] += a
+                group[2] += float(s)
+        users[j] += 1.0
+        access[j] += a
+    return (np.array(meaningful), np.array(bottom), np.array(top), np.array(users),
+            np.array(access))
