@@ -1,4 +1,4 @@
-"""How access and surplus spread over the user population: Gini and group means in one pass.
+"""How access and surplus spread over the users: the Gini, and group sums in one pass.
 
 :func:`gini` is the Gini coefficient of non-negative values,
 ``2 Σ_i i x_(i) / (n Σ x) − (n + 1) / n`` over the values sorted ascending (ranks from 1),
@@ -9,7 +9,7 @@ provider, and this sorts a fifth to a third of the array.
 :func:`benefit_sums` builds each user's meaningful access ``capacity × depth[choice]`` (0
 without a provider) and, in the same pass, its sums over the capacity groups and the
 jurisdictions that :func:`sim.rules.market.who_benefits` reports. The NumPy form gathered
-and masked the million-user arrays eight times a quarter (about 40 ms at the large tier).
+and masked the million-user arrays eight times a quarter (33 ms at the large tier).
 Sums run in user order, so the results do not depend on the number of threads.
 """
 
