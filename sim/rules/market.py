@@ -30,6 +30,13 @@ UNAVAILABLE = -1e9  # utility of a provider that does not serve users
 SHARE_FLOOR = 1e-3  # log(share + floor): a new provider's network term stays finite
 
 
+def provider_depth(labs: LabStore, st: StartupStore, sp: StartupParams) -> NDArray[np.float64]:
+    """Depth of each provider's product (7.1): the labs', then every startup slot's."""
+    weights = st.build_mode[: st.size] == BuildMode.WEIGHTS
+    return np.concatenate([DEPTH[labs.release_level],
+                           np.where(weights, sp.weights_depth, sp.api_depth)])
+
+
 def provider_arrays(labs: LabStore, st: StartupStore, mkt: MarketParams, sp: StartupParams,
                     n_users: int, n_niches: int
                     ) -> tuple[dict[str, NDArray], NDArray[np.int32], NDArray[np.int32]]:
@@ -53,8 +60,7 @@ def provider_arrays(labs: LabStore, st: StartupStore, mkt: MarketParams, sp: Sta
         "openness": np.concatenate([USER_OPENNESS[labs.release_level],
                                     np.where(weights, sp.weights_openness, sp.api_openness)]),
         "lognet": lognet,
-        "depth": np.concatenate([DEPTH[labs.release_level],
-                                 np.where(weights, sp.weights_depth, sp.api_depth)]),
+        "depth": provider_depth(labs, st, sp),
         "redirect": np.concatenate([lab_redirect, st_redirect]).astype(np.int32),
     }
     live = st.live()
@@ -142,10 +148,7 @@ def who_benefits(users: UserPopulation, labs: LabStore, st: StartupStore, sp: St
                 "surplus_bottom_fifth": nan, "surplus_top_fifth": nan,
                 "meaningful_access_jurisdiction_min": nan,
                 "meaningful_access_jurisdiction_max": nan}
-    size = st.size
-    depth = np.concatenate([DEPTH[labs.release_level],
-                            np.where(st.build_mode[:size] == BuildMode.WEIGHTS,
-                                     sp.weights_depth, sp.api_depth)])
+    depth = provider_depth(labs, st, sp)
     low, high = np.quantile(users.capacity, [0.2, 0.8])
     sums = benefit_sums(users.choice, users.capacity, users.surplus, users.jurisdiction,
                         depth, low, high, n_jurisdictions)
